@@ -1,0 +1,260 @@
+// Package batchgate holds the domain types of the gateway: files, batches,
+// keys and spend, and the interfaces the adapters implement (Store,
+// ObjectStore, JobRunner). It imports only the standard library; the HTTP API,
+// the SQL stores, S3 and Bedrock live in internal packages.
+package batchgate
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Owner says who created a file or batch. Every read is checked against it.
+type Owner struct {
+	KeyToken string // hash of the virtual key; empty for the master key
+	UserID   string
+	TeamID   string
+}
+
+// Scope limits what a caller may see. The zero Scope sees nothing; All sees everything.
+type Scope struct {
+	All      bool   // the master key
+	KeyToken string // objects created with this key
+	TeamID   string // and, when set, objects of this team
+}
+
+// Allows reports whether the scope may see an object owned by o.
+func (s Scope) Allows(o Owner) bool {
+	switch {
+	case s.All:
+		return true
+	case s.KeyToken != "" && o.KeyToken == s.KeyToken:
+		return true
+	case s.TeamID != "" && o.TeamID == s.TeamID:
+		return true
+	}
+	return false
+}
+
+// FilePurpose values, as OpenAI names them.
+const (
+	PurposeBatch       = "batch"
+	PurposeBatchOutput = "batch_output"
+)
+
+// File is an uploaded batch input or a batch's output or error file.
+// Its S3 location is never shown to clients: the ID is opaque.
+type File struct {
+	ID        string
+	Purpose   string
+	Filename  string
+	Bytes     int64 // size the client sees (the OpenAI form for input files)
+	Records   int   // lines in the file
+	CreatedAt time.Time
+	ExpiresAt *time.Time
+	Owner     Owner
+
+	Kind     string // FileInput, FileOutput or FileError
+	Endpoint string // for input files: the url of every line, e.g. /v1/chat/completions
+	Model    string // model_name of the deployment the file was prepared for
+	Bucket   string // where the object lives; for input files it holds the translated Bedrock records
+	Key      string
+	BatchID  string // for output and error files
+}
+
+// File kinds. Output and error files of a batch share the Bedrock output
+// object: each serves the lines of its own kind.
+const (
+	FileInput  = "input"
+	FileOutput = "output"
+	FileError  = "error"
+)
+
+// Batch is an OpenAI batch backed by one Bedrock model invocation job.
+type Batch struct {
+	ID               string
+	Endpoint         string
+	InputFileID      string
+	CompletionWindow string
+	Metadata         map[string]string
+	Owner            Owner
+
+	Model   string // model_name the caller asked for
+	ModelID string // the deployment's Bedrock model id
+
+	Status  string // OpenAI status
+	Message string // why the batch failed, if it did
+
+	// The Bedrock job. ClientToken is stored before CreateModelInvocationJob
+	// is called, so a retry after a crash never starts a second job.
+	ClientToken  string
+	JobName      string
+	JobARN       string
+	JobStatus    string
+	OutputPrefix string // s3://bucket/prefix/ given to Bedrock
+
+	OutputFileID string
+	ErrorFileID  string
+
+	RequestCounts RequestCounts
+	Usage         Usage
+	Cost          float64
+
+	CreatedAt    time.Time
+	ExpiresAt    *time.Time
+	InProgressAt *time.Time
+	FinalizingAt *time.Time
+	CompletedAt  *time.Time
+	FailedAt     *time.Time
+	ExpiredAt    *time.Time
+	CancellingAt *time.Time
+	CancelledAt  *time.Time
+	UpdatedAt    time.Time
+}
+
+// OpenAI batch statuses.
+const (
+	StatusValidating = "validating"
+	StatusFailed     = "failed"
+	StatusInProgress = "in_progress"
+	StatusFinalizing = "finalizing"
+	StatusCompleted  = "completed"
+	StatusExpired    = "expired"
+	StatusCancelling = "cancelling"
+	StatusCancelled  = "cancelled"
+)
+
+// Terminal reports whether a batch in status s will not change again.
+func Terminal(s string) bool {
+	switch s {
+	case StatusFailed, StatusCompleted, StatusExpired, StatusCancelled:
+		return true
+	}
+	return false
+}
+
+// RequestCounts are OpenAI's per-batch request counts.
+type RequestCounts struct {
+	Total     int64
+	Completed int64
+	Failed    int64
+}
+
+// Usage is token usage.
+type Usage struct {
+	InputTokens  int64
+	OutputTokens int64
+}
+
+// Key is a virtual API key. The secret itself is never stored: Token is its hash.
+type Key struct {
+	Token     string // SHA-256 of the key, hex
+	KeyName   string // masked form shown in listings, e.g. "sk-...abcd"
+	KeyAlias  string
+	Models    []string // model names the key may use; empty means all
+	UserID    string
+	TeamID    string
+	MaxBudget *float64
+	Spend     float64
+	Metadata  map[string]any
+	ExpiresAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Expired reports whether the key has expired at now.
+func (k *Key) Expired(now time.Time) bool { return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) }
+
+// AllowsModel reports whether the key may use model name m.
+func (k *Key) AllowsModel(m string) bool {
+	if len(k.Models) == 0 {
+		return true
+	}
+	for _, x := range k.Models {
+		if x == m || x == "*" || x == "all-proxy-models" {
+			return true
+		}
+	}
+	return false
+}
+
+// SpendLog is one billed batch. BatchID is unique: a batch is billed once.
+type SpendLog struct {
+	BatchID   string
+	Owner     Owner
+	Model     string
+	ModelID   string
+	Usage     Usage
+	Cost      float64
+	CreatedAt time.Time
+}
+
+// Page selects a page of a listing ordered by creation time, newest first,
+// as OpenAI lists are. After is the id of the last item of the previous page.
+type Page struct {
+	After string
+	Limit int
+}
+
+// FileFilter selects files.
+type FileFilter struct {
+	Scope   Scope
+	Purpose string
+	Page
+}
+
+// BatchFilter selects batches.
+type BatchFilter struct {
+	Scope       Scope
+	NonTerminal bool // only batches that are still running
+	Page
+}
+
+// Store persists keys, files, batches and spend. FindXByID/ByToken, Update
+// and Delete return an *Error with code ENOTFOUND when the object does not
+// exist; listings return an empty result. Create returns ECONFLICT for a
+// duplicate id. UpdateKey never changes Spend (only RecordSpend does).
+type Store interface {
+	Ping(ctx context.Context) error
+
+	CreateKey(ctx context.Context, k *Key) error
+	FindKeyByToken(ctx context.Context, token string) (*Key, error)
+	FindKeys(ctx context.Context, userID, teamID string) ([]*Key, error)
+	UpdateKey(ctx context.Context, k *Key) error
+	DeleteKey(ctx context.Context, token string) error
+
+	CreateFile(ctx context.Context, f *File) error
+	FindFileByID(ctx context.Context, id string) (*File, error)
+	FindFiles(ctx context.Context, filter FileFilter) ([]*File, error)
+	DeleteFile(ctx context.Context, id string) error
+
+	CreateBatch(ctx context.Context, b *Batch) error
+	FindBatchByID(ctx context.Context, id string) (*Batch, error)
+	FindBatches(ctx context.Context, filter BatchFilter) ([]*Batch, error)
+	UpdateBatch(ctx context.Context, b *Batch) error
+
+	// RecordSpend bills a batch once: it inserts the log and adds the cost to
+	// the key's spend in one transaction, and reports false when the batch
+	// was already billed.
+	RecordSpend(ctx context.Context, s *SpendLog) (bool, error)
+	FindSpendLogs(ctx context.Context, scope Scope) ([]*SpendLog, error)
+
+	Close() error
+}
+
+// Object is a listed S3 object.
+type Object struct {
+	Key  string
+	Size int64
+}
+
+// ObjectStore reads and writes objects in S3.
+type ObjectStore interface {
+	// Put streams r to bucket/key (multipart for large bodies) and returns
+	// the bytes written. kmsKeyID, when set, requests SSE-KMS.
+	Put(ctx context.Context, bucket, key string, r io.Reader, kmsKeyID string) (int64, error)
+	Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+	List(ctx context.Context, bucket, prefix string) ([]Object, error)
+	Delete(ctx context.Context, bucket, key string) error
+}

@@ -1,0 +1,70 @@
+// Command batchgate is an OpenAI-compatible gateway for Amazon Bedrock batch
+// inference. One binary, several subcommands:
+//
+//	batchgate serve [--config config.yaml] [--addr 127.0.0.1:4000]
+//	batchgate demo
+//	batchgate bedrock-sim [--addr 127.0.0.1:4001]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop() // os.Exit skips defers
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "batchgate:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `batchgate: OpenAI-compatible batch gateway for Amazon Bedrock
+
+Usage:
+  batchgate serve [--config config.yaml] [--addr 127.0.0.1:4000] [--data DIR]
+      Run the gateway. Without --config it runs everything locally (SQLite,
+      an in-process S3 and Bedrock emulator) and prints its master key.
+  batchgate demo [--requests 120]
+      Run the developer flow end to end against the local gateway.
+  batchgate bedrock-sim [--addr 127.0.0.1:4001] [--step-delay 2s] [--min-records 100]
+      Run the Bedrock batch emulator standalone.
+  batchgate version
+`
+
+// run dispatches a subcommand. Everything the program touches comes in as
+// arguments, so tests can run it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing subcommand")
+	}
+	switch cmd, rest := args[1], args[2:]; cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr, nil)
+	case "demo":
+		return runDemo(ctx, rest, getenv, stdout, stderr)
+	case "bedrock-sim":
+		return runBedrockSim(ctx, rest, getenv, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "batchgate", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown subcommand %q", cmd)
+	}
+}

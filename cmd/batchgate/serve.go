@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/awsconf"
+	"github.com/batchgate/batchgate/internal/bedrock"
+	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/gateway"
+	"github.com/batchgate/batchgate/internal/httpapi"
+	"github.com/batchgate/batchgate/internal/local"
+	"github.com/batchgate/batchgate/internal/postgres"
+	"github.com/batchgate/batchgate/internal/s3store"
+	"github.com/batchgate/batchgate/internal/sqlite"
+)
+
+// started is told the gateway's URL and master key once it listens (for demo and tests).
+type started func(baseURL, masterKey string)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, onStart started) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "LiteLLM-compatible config.yaml; without it batchgate runs everything locally")
+	addr := fs.String("addr", "127.0.0.1:4000", "listen address")
+	dataDir := fs.String("data", envOr(getenv, "BATCHGATE_DATA", ".batchgate"), "data directory for SQLite and the local mode's S3 objects")
+	interval := fs.Duration("reconcile-interval", 5*time.Second, "how often running batches are refreshed from Bedrock")
+	stepDelay := fs.Duration("sim-step-delay", 2*time.Second, "local mode: the emulator's delay per job state")
+	logFormat := fs.String("log-format", "json", "log format: json or text")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *logFormat)
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+
+	var (
+		cfg      *config.Config
+		err      error
+		localEnv *local.Env
+	)
+	if *configPath != "" {
+		if cfg, err = config.Load(*configPath, getenv); err != nil {
+			return fmt.Errorf("config %s: %w", *configPath, err)
+		}
+	} else {
+		localEnv, err = local.Start(ctx, local.Options{DataDir: *dataDir, StepDelay: *stepDelay, Log: log})
+		if err != nil {
+			return fmt.Errorf("local mode: %w", err)
+		}
+		defer localEnv.Close()
+		cfg = localEnv.Config
+		log.Info("local mode: in-process S3 and Bedrock emulator", "s3", localEnv.S3URL, "bedrock", localEnv.BedrockURL)
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "warning", w)
+	}
+
+	store, err := openStore(ctx, cfg.GeneralSettings.DatabaseURL, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	deps, err := deployments(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	masterKey := cfg.GeneralSettings.MasterKey
+	generated := false
+	if masterKey == "" {
+		if masterKey, generated, err = localMasterKey(*dataDir); err != nil {
+			return err
+		}
+	}
+
+	gw := gateway.New(store, deps, log)
+	api := &httpapi.Server{
+		Gateway: gw, MasterKey: masterKey, Log: log, Version: version, MaxUploadBytes: 1280 << 20, // Bedrock allows 1 GB per file; OpenAI lines are a little larger
+		Ready: store.Ping,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	baseURL := "http://" + ln.Addr().String()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go gw.RunReconciler(ctx, *interval)
+
+	fmt.Fprintf(stdout, "batchgate %s listening on %s\n", version, baseURL)
+	for _, d := range gw.Models(gateway.Caller{}) {
+		fmt.Fprintf(stdout, "  model %s -> bedrock/%s\n", d.Name(), d.ModelID())
+	}
+	if generated || localEnv != nil {
+		fmt.Fprintf(stdout, "  master key: %s\n", masterKey)
+	}
+	if onStart != nil {
+		onStart(baseURL, masterKey)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openStore opens the database named by database_url: PostgreSQL for
+// postgres:// URLs, otherwise SQLite (a sqlite:// path, or batchgate.db in
+// the data directory).
+func openStore(ctx context.Context, url, dataDir string) (batchgate.Store, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgres.Open(ctx, url)
+	case url == "":
+		return sqlite.Open(ctx, filepath.Join(dataDir, "batchgate.db"))
+	case strings.HasPrefix(url, "sqlite://"):
+		return sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite://"))
+	case strings.HasPrefix(url, "file:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(url, "file:"))
+	}
+	return nil, &config.Error{Field: "general_settings.database_url", Message: "must be postgresql://..., sqlite://PATH or empty (SQLite in the data directory)"}
+}
+
+// deployments builds the AWS clients of every batch model.
+func deployments(ctx context.Context, cfg *config.Config) ([]*gateway.Deployment, error) {
+	var out []*gateway.Deployment
+	for _, m := range cfg.BatchModels() {
+		s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.ModelName, err)
+		}
+		br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.ModelName, err)
+		}
+		out = append(out, &gateway.Deployment{
+			Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m),
+		})
+	}
+	return out, nil
+}
+
+// localMasterKey reads the master key kept in the data directory, creating it
+// on first start, so that a restart keeps the same key.
+func localMasterKey(dataDir string) (key string, created bool, err error) {
+	path := filepath.Join(dataDir, "master_key")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), false, nil
+	}
+	key = gateway.NewSecret()
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", false, fmt.Errorf("write master key: %w", err)
+	}
+	return key, true, nil
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}

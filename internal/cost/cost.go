@@ -1,0 +1,93 @@
+// Package cost prices Bedrock batch tokens. Batch inference costs half the
+// on-demand price (bedrock-batch-spec §2.8); model_info can override either.
+package cost
+
+import (
+	"strings"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/config"
+)
+
+// Price is a per-token batch price and where it came from.
+type Price struct {
+	Input, Output float64 // USD per token
+	Source        string
+}
+
+// onDemand holds on-demand USD prices per million tokens, keyed by the model id
+// without region prefix. Batch prices are half of these.
+var onDemand = map[string][2]float64{
+	"anthropic.claude-3-haiku-20240307-v1:0":    {0.25, 1.25},
+	"anthropic.claude-3-sonnet-20240229-v1:0":   {3, 15},
+	"anthropic.claude-3-opus-20240229-v1:0":     {15, 75},
+	"anthropic.claude-3-5-sonnet-20240620-v1:0": {3, 15},
+	"anthropic.claude-3-5-sonnet-20241022-v2:0": {3, 15},
+	"anthropic.claude-3-5-haiku-20241022-v1:0":  {0.8, 4},
+	"anthropic.claude-3-7-sonnet-20250219-v1:0": {3, 15},
+	"anthropic.claude-sonnet-4-20250514-v1:0":   {3, 15},
+	"anthropic.claude-sonnet-4-5-20250929-v1:0": {3, 15},
+	"anthropic.claude-opus-4-20250514-v1:0":     {15, 75},
+	"anthropic.claude-haiku-4-5-20251001-v1:0":  {1, 5},
+	"amazon.nova-micro-v1:0":                    {0.035, 0.14},
+	"amazon.nova-lite-v1:0":                     {0.06, 0.24},
+	"amazon.nova-pro-v1:0":                      {0.8, 3.2},
+	"amazon.nova-premier-v1:0":                  {2.5, 12.5},
+	"amazon.titan-embed-text-v2:0":              {0.02, 0},
+	"meta.llama3-1-8b-instruct-v1:0":            {0.22, 0.22},
+	"meta.llama3-1-70b-instruct-v1:0":           {0.72, 0.72},
+	"meta.llama3-1-405b-instruct-v1:0":          {2.4, 2.4},
+	"meta.llama3-2-1b-instruct-v1:0":            {0.1, 0.1},
+	"meta.llama3-2-3b-instruct-v1:0":            {0.15, 0.15},
+	"meta.llama3-2-11b-instruct-v1:0":           {0.16, 0.16},
+	"meta.llama3-2-90b-instruct-v1:0":           {0.72, 0.72},
+	"meta.llama3-3-70b-instruct-v1:0":           {0.72, 0.72},
+	"mistral.mistral-small-2402-v1:0":           {1, 3},
+	"mistral.mistral-large-2402-v1:0":           {4, 12},
+	"openai.gpt-oss-20b-1:0":                    {0.07, 0.3},
+	"openai.gpt-oss-120b-1:0":                   {0.15, 0.6},
+	"deepseek.v3-v1:0":                          {0.58, 1.68},
+	"qwen.qwen3-32b-v1:0":                       {0.15, 0.6},
+}
+
+// regionPrefixes are the cross-region inference profile prefixes.
+var regionPrefixes = []string{"us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov.", "global."}
+
+// baseModelID strips "bedrock/" and a cross-region inference profile prefix.
+func baseModelID(id string) string {
+	id = strings.TrimPrefix(id, "bedrock/")
+	for _, p := range regionPrefixes {
+		if rest, ok := strings.CutPrefix(id, p); ok {
+			return rest
+		}
+	}
+	return id
+}
+
+// For returns the batch price of a deployment: model_info's batch prices,
+// else its on-demand prices halved, else the built-in table.
+func For(m config.Model) Price {
+	mi := m.ModelInfo
+	if mi.InputCostPerTokenBatches != nil || mi.OutputCostPerTokenBatches != nil {
+		return Price{Input: deref(mi.InputCostPerTokenBatches), Output: deref(mi.OutputCostPerTokenBatches), Source: "model_info.*_cost_per_token_batches"}
+	}
+	if mi.InputCostPerToken != nil || mi.OutputCostPerToken != nil {
+		return Price{Input: deref(mi.InputCostPerToken) / 2, Output: deref(mi.OutputCostPerToken) / 2, Source: "model_info.*_cost_per_token, halved for batch"}
+	}
+	if p, ok := onDemand[baseModelID(m.LiteLLMParams.Model)]; ok {
+		return Price{Input: p[0] / 2 / 1e6, Output: p[1] / 2 / 1e6, Source: "built-in table (on-demand price halved for batch)"}
+	}
+	return Price{Source: "unknown model: no price"}
+}
+
+// Of returns the cost of u at price p.
+func (p Price) Of(u batchgate.Usage) float64 {
+	return float64(u.InputTokens)*p.Input + float64(u.OutputTokens)*p.Output
+}
+
+func deref(f *float64) float64 {
+	if f == nil {
+		return 0
+	}
+	return *f
+}

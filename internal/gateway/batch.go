@@ -1,0 +1,386 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrock"
+)
+
+// CreateBatchRequest is the body of POST /v1/batches.
+type CreateBatchRequest struct {
+	InputFileID      string            `json:"input_file_id"`
+	Endpoint         string            `json:"endpoint"`
+	CompletionWindow string            `json:"completion_window"`
+	Metadata         map[string]string `json:"metadata"`
+}
+
+var windowRE = regexp.MustCompile(`^([0-9]+)h$`)
+
+// completionHours turns completion_window into Bedrock's timeoutDurationInHours (24..168).
+func completionHours(w string) (int32, error) {
+	m := windowRE.FindStringSubmatch(w)
+	if m == nil {
+		return 0, &batchgate.Error{Code: batchgate.EINVALID, Param: "completion_window", Message: fmt.Sprintf("completion_window %q must be a number of hours such as \"24h\"", w)}
+	}
+	h, _ := strconv.Atoi(m[1])
+	if h < 24 || h > 168 {
+		return 0, &batchgate.Error{Code: batchgate.EINVALID, Param: "completion_window", Message: fmt.Sprintf("completion_window %q must be between 24h and 168h (Bedrock's job timeout range)", w)}
+	}
+	return int32(h), nil
+}
+
+// CreateBatch checks the request, records the batch with the idempotency
+// token of its future job, then submits the job. The batch is stored before
+// Bedrock is called, so a crash in between is finished by the reconciler
+// with the same token: never a second job, never a lost one.
+func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequest) (*batchgate.Batch, error) {
+	if req.InputFileID == "" {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: "input_file_id is required"}
+	}
+	if req.CompletionWindow == "" {
+		req.CompletionWindow = "24h"
+	}
+	hours, err := completionHours(req.CompletionWindow)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Metadata) > 16 {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "metadata", Message: "metadata has at most 16 keys"}
+	}
+	f, err := g.FindFile(ctx, c, req.InputFileID)
+	if err != nil {
+		if batchgate.IsNotFound(err) {
+			err.(*batchgate.Error).Param = "input_file_id"
+		}
+		return nil, err
+	}
+	if f.Kind != batchgate.FileInput {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf("file %s is not a batch input file", f.ID)}
+	}
+	if req.Endpoint == "" {
+		req.Endpoint = f.Endpoint
+	}
+	if normalizeEndpoint(req.Endpoint) != normalizeEndpoint(f.Endpoint) {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "endpoint", Message: fmt.Sprintf("endpoint %q does not match the url %q of the file's requests", req.Endpoint, f.Endpoint)}
+	}
+	d := g.deployment(f.Model)
+	if d == nil {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf("the file's model %q is no longer configured", f.Model)}
+	}
+	if !c.AllowsModel(d.Name()) {
+		return nil, &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "model", Message: fmt.Sprintf("This key is not allowed to use model %q.", d.Name())}
+	}
+	if min := d.LiteLLMParams.MinRecords(); f.Records < min {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf(
+			"The file has %d requests; Bedrock batch inference for %s needs at least %d per job. Add requests, or use the real-time API for small workloads.", f.Records, d.Name(), min)}
+	}
+
+	now := g.now()
+	b := &batchgate.Batch{
+		ID: newID("batch_"), Endpoint: f.Endpoint, InputFileID: f.ID, CompletionWindow: req.CompletionWindow,
+		Metadata: req.Metadata, Owner: c.Owner, Model: d.Name(), ModelID: d.ModelID(),
+		Status: batchgate.StatusValidating, CreatedAt: now, UpdatedAt: now,
+		ExpiresAt:     ptr(now.Add(time.Duration(hours) * time.Hour)),
+		RequestCounts: batchgate.RequestCounts{Total: int64(f.Records)},
+	}
+	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
+	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")
+	b.OutputPrefix = fmt.Sprintf("s3://%s/batchgate/output/%s/", d.LiteLLMParams.OutputBucket(), b.ID)
+	if err := g.Store.CreateBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	if err := g.submit(ctx, d, b, f, hours); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func normalizeEndpoint(e string) string {
+	return "/" + strings.TrimPrefix(strings.TrimPrefix(e, "/"), "v1/")
+}
+
+// submit calls CreateModelInvocationJob for a stored batch. A refusal by
+// Bedrock fails the batch and is returned; a full quota or a transient error
+// leaves the batch validating for the reconciler to submit again.
+func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, hours int32) error {
+	p := d.LiteLLMParams
+	arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
+		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
+		InputURI: "s3://" + f.Bucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
+		TimeoutHours: hours, InvocationType: p.InvocationType,
+		Tags: map[string]string{"batchgate-batch-id": b.ID},
+	})
+	switch {
+	case err == nil:
+		b.JobARN, b.JobStatus = arn, "Submitted"
+		g.Log.Info("bedrock job created", "batch_id", b.ID, "job_arn", arn, "model_id", d.ModelID())
+	case bedrock.Permanent(err):
+		g.fail(b, batchgate.ErrorMessage(err))
+		if uerr := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); uerr != nil {
+			return uerr
+		}
+		return err
+	default:
+		// Queued: the quota is full or Bedrock is unavailable; the reconciler retries with the same token.
+		g.Log.Warn("bedrock job not created yet", "batch_id", b.ID, "err", err)
+		return nil
+	}
+	b.UpdatedAt = g.now()
+	return g.Store.UpdateBatch(context.WithoutCancel(ctx), b)
+}
+
+func (g *Gateway) fail(b *batchgate.Batch, msg string) {
+	now := g.now()
+	b.Status, b.Message, b.FailedAt, b.UpdatedAt = batchgate.StatusFailed, msg, &now, now
+}
+
+// FindBatch returns a batch the caller may see, refreshed from Bedrock when stale.
+func (g *Gateway) FindBatch(ctx context.Context, c Caller, id string) (*batchgate.Batch, error) {
+	b, err := g.Store.FindBatchByID(ctx, id)
+	if batchgate.IsNotFound(err) || (err == nil && !c.Scope.Allows(b.Owner)) {
+		return nil, notFound("batch", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !batchgate.Terminal(b.Status) && g.now().Sub(b.UpdatedAt) >= g.RefreshAfter {
+		if err := g.Refresh(ctx, b); err != nil {
+			// The stored state is still correct, only older: serve it.
+			g.Log.Warn("refresh batch", "batch_id", b.ID, "err", err)
+		}
+	}
+	return b, nil
+}
+
+// FindBatches lists the caller's batches, newest first.
+func (g *Gateway) FindBatches(ctx context.Context, c Caller, page batchgate.Page) ([]*batchgate.Batch, error) {
+	return g.Store.FindBatches(ctx, batchgate.BatchFilter{Scope: c.Scope, Page: page})
+}
+
+// CancelBatch stops the batch's job. Cancelling a finished batch is an error,
+// as on OpenAI; cancelling twice is not.
+func (g *Gateway) CancelBatch(ctx context.Context, c Caller, id string) (*batchgate.Batch, error) {
+	b, err := g.FindBatch(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if batchgate.Terminal(b.Status) {
+		return nil, &batchgate.Error{Code: batchgate.ECONFLICT, Message: fmt.Sprintf("Cannot cancel a batch with status %s.", b.Status)}
+	}
+	if b.Status == batchgate.StatusCancelling {
+		return b, nil
+	}
+	now := g.now()
+	b.Status, b.CancellingAt, b.UpdatedAt = batchgate.StatusCancelling, &now, now
+	if err := g.Store.UpdateBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	if b.JobARN == "" {
+		// Never reached Bedrock: nothing to stop.
+		b.Status, b.CancelledAt = batchgate.StatusCancelled, &now
+		return b, g.Store.UpdateBatch(ctx, b)
+	}
+	d := g.deployment(b.Model)
+	if d == nil {
+		return b, nil
+	}
+	if err := d.Jobs.Stop(ctx, b.JobARN); err != nil && !batchgate.IsNotFound(err) {
+		// Stored as cancelling: the reconciler stops the job when Bedrock answers again.
+		g.Log.Warn("stop bedrock job", "batch_id", b.ID, "err", err)
+	}
+	return b, nil
+}
+
+// Refresh brings a running batch up to date with its Bedrock job, submitting
+// the job first if that has not happened yet, and settles it when it ends.
+func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
+	d := g.deployment(b.Model)
+	if d == nil {
+		return fmt.Errorf("batch %s: model %q is no longer configured", b.ID, b.Model)
+	}
+	if b.JobARN == "" {
+		if b.Status == batchgate.StatusCancelling {
+			now := g.now()
+			b.Status, b.CancelledAt, b.UpdatedAt = batchgate.StatusCancelled, &now, now
+			return g.Store.UpdateBatch(ctx, b)
+		}
+		f, err := g.Store.FindFileByID(ctx, b.InputFileID)
+		if err != nil {
+			g.fail(b, "the input file was deleted before the job could be submitted")
+			return g.Store.UpdateBatch(ctx, b)
+		}
+		hours, _ := completionHours(b.CompletionWindow)
+		err = g.submit(ctx, d, b, f, hours)
+		if bedrock.Permanent(err) {
+			return nil // the batch is failed and stored
+		}
+		return err
+	}
+	job, err := d.Jobs.Get(ctx, b.JobARN)
+	if err != nil {
+		return err
+	}
+	if b.Status == batchgate.StatusCancelling && !bedrock.Terminal(job.Status) && job.Status != "Stopping" {
+		if err := d.Jobs.Stop(ctx, b.JobARN); err != nil {
+			g.Log.Warn("stop bedrock job", "batch_id", b.ID, "err", err)
+		}
+	}
+	now := g.now()
+	b.JobStatus, b.UpdatedAt = job.Status, now
+	if job.Total > 0 {
+		b.RequestCounts = batchgate.RequestCounts{Total: job.Total, Completed: job.Success, Failed: job.Errors}
+	}
+	status := bedrock.OpenAIStatus(job.Status)
+	if b.Status == batchgate.StatusCancelling && !batchgate.Terminal(status) {
+		status = batchgate.StatusCancelling // stay cancelling until the job stops
+	}
+	if status == batchgate.StatusInProgress && b.InProgressAt == nil {
+		b.InProgressAt = &now
+	}
+	if !bedrock.Terminal(job.Status) {
+		b.Status = status
+		return g.Store.UpdateBatch(ctx, b)
+	}
+	return g.settle(ctx, d, b, job, status)
+}
+
+// settle records a finished job: counts and tokens from the manifest, the
+// output and error files, the cost (billed once), and the final status.
+func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch, job *bedrock.Job, status string) error {
+	now := g.now()
+	if b.FinalizingAt == nil {
+		b.FinalizingAt = &now
+	}
+	m, err := g.manifest(ctx, d, b)
+	if err != nil && !batchgate.IsNotFound(err) {
+		return err
+	}
+	if m != nil {
+		b.RequestCounts = batchgate.RequestCounts{Total: m.TotalRecordCount, Completed: m.SuccessRecordCount, Failed: m.ErrorRecordCount}
+		b.Usage = batchgate.Usage{InputTokens: m.InputTokenCount, OutputTokens: m.OutputTokenCount}
+	}
+	// PartiallyCompleted and Stopped leave records unprocessed: they count as failed.
+	if unprocessed := b.RequestCounts.Total - b.RequestCounts.Completed - b.RequestCounts.Failed; unprocessed > 0 && status == batchgate.StatusCompleted {
+		b.RequestCounts.Failed += unprocessed
+	}
+	if m != nil {
+		if err := g.createResultFiles(ctx, d, b); err != nil {
+			return err
+		}
+	}
+	b.Cost = d.Price.Of(b.Usage)
+	if _, err := g.Store.RecordSpend(ctx, &batchgate.SpendLog{
+		BatchID: b.ID, Owner: b.Owner, Model: b.Model, ModelID: b.ModelID, Usage: b.Usage, Cost: b.Cost, CreatedAt: now,
+	}); err != nil {
+		return fmt.Errorf("bill batch %s: %w", b.ID, err)
+	}
+	b.Status = status
+	switch status {
+	case batchgate.StatusCompleted:
+		b.CompletedAt = &now
+	case batchgate.StatusFailed:
+		b.FailedAt = &now
+		b.Message = job.Message
+		if b.Message == "" {
+			b.Message = "The Bedrock job failed."
+		}
+	case batchgate.StatusCancelled:
+		b.CancelledAt = &now
+	case batchgate.StatusExpired:
+		b.ExpiredAt = &now
+	}
+	g.Log.Info("batch settled", "batch_id", b.ID, "status", b.Status, "job_status", job.Status,
+		"completed", b.RequestCounts.Completed, "failed", b.RequestCounts.Failed,
+		"input_tokens", b.Usage.InputTokens, "output_tokens", b.Usage.OutputTokens, "cost", b.Cost)
+	return g.Store.UpdateBatch(ctx, b)
+}
+
+// manifest is Bedrock's manifest.json.out (spec §2.5).
+type manifest struct {
+	TotalRecordCount     int64 `json:"totalRecordCount"`
+	ProcessedRecordCount int64 `json:"processedRecordCount"`
+	SuccessRecordCount   int64 `json:"successRecordCount"`
+	ErrorRecordCount     int64 `json:"errorRecordCount"`
+	InputTokenCount      int64 `json:"inputTokenCount"`
+	OutputTokenCount     int64 `json:"outputTokenCount"`
+}
+
+// jobPrefix is where Bedrock writes a job's output: {outputUri}/{jobId}/.
+func jobPrefix(b *batchgate.Batch) (bucket, prefix string) {
+	rest := strings.TrimPrefix(b.OutputPrefix, "s3://")
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	return bucket, strings.TrimSuffix(prefix, "/") + "/" + bedrock.JobID(b.JobARN) + "/"
+}
+
+func (g *Gateway) manifest(ctx context.Context, d *Deployment, b *batchgate.Batch) (*manifest, error) {
+	bucket, prefix := jobPrefix(b)
+	rc, err := d.Objects.Get(ctx, bucket, prefix+"manifest.json.out")
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var m manifest
+	if err := json.NewDecoder(bufio.NewReader(rc)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("read manifest of %s: %w", b.ID, err)
+	}
+	return &m, nil
+}
+
+// outputObjects lists the job's .out files, the manifest excepted.
+func (g *Gateway) outputObjects(ctx context.Context, d *Deployment, b *batchgate.Batch) ([]batchgate.Object, error) {
+	bucket, prefix := jobPrefix(b)
+	keys, err := d.Objects.List(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []batchgate.Object
+	for _, k := range keys {
+		if strings.HasSuffix(k.Key, ".out") && path.Base(k.Key) != "manifest.json.out" {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// createResultFiles records the output and error files. Their ids derive
+// from the batch id, so settling twice creates nothing new.
+func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batchgate.Batch) error {
+	keys, err := g.outputObjects(ctx, d, b)
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	bucket, _ := jobPrefix(b)
+	suffix := strings.TrimPrefix(b.ID, "batch_")
+	mk := func(kind string, n int64) error {
+		if n == 0 && kind == batchgate.FileError {
+			return nil
+		}
+		f := &batchgate.File{
+			ID: "file-" + kind + "-" + suffix, Purpose: batchgate.PurposeBatchOutput, Filename: b.ID + "_" + kind + ".jsonl",
+			Records: int(n), CreatedAt: g.now(), Owner: b.Owner, Kind: kind, Endpoint: b.Endpoint, Model: b.Model,
+			Bytes: keys[0].Size, Bucket: bucket, Key: keys[0].Key, BatchID: b.ID,
+		}
+		if err := g.Store.CreateFile(ctx, f); err != nil && batchgate.ErrorCode(err) != batchgate.ECONFLICT {
+			return err
+		}
+		if kind == batchgate.FileOutput {
+			b.OutputFileID = f.ID
+		} else {
+			b.ErrorFileID = f.ID
+		}
+		return nil
+	}
+	if err := mk(batchgate.FileOutput, b.RequestCounts.Completed); err != nil {
+		return err
+	}
+	return mk(batchgate.FileError, b.RequestCounts.Failed)
+}

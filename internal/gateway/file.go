@@ -1,0 +1,343 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/translate"
+)
+
+// Upload describes a file upload. Target may be empty: the target model is
+// then the one the first line names. Multipart fields may follow the file
+// (the OpenAI SDKs send purpose after it), so the caller checks late fields
+// against the returned file and deletes it on a mismatch.
+type Upload struct {
+	Filename string
+	Target   string // target_model_names, when known before the file
+}
+
+// UploadFile validates every line of r, translates it for the target
+// deployment and streams the Bedrock records to S3. Nothing is kept in memory
+// but the current line and the set of custom_ids. An invalid file is
+// rejected with every problem found (up to MaxErrors), each with its line.
+func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Reader) (*batchgate.File, error) {
+	var dep *Deployment
+	if up.Target != "" {
+		var err error
+		if dep, err = g.target(c, up.Target); err != nil {
+			return nil, err
+		}
+	}
+
+	f := &batchgate.File{
+		ID: newID("file-"), Purpose: batchgate.PurposeBatch, Filename: up.Filename, CreatedAt: g.now(),
+		Owner: c.Owner, Kind: batchgate.FileInput,
+	}
+
+	br := bufio.NewReaderSize(r, 256<<10)
+	var (
+		problems []*batchgate.Error
+		ids      = map[string]int{}
+		pw       *io.PipeWriter
+		putDone  chan error
+		lineNo   int
+		total    int64
+	)
+	fail := func(e *batchgate.Error) {
+		if len(problems) < g.MaxErrors {
+			problems = append(problems, e)
+		}
+	}
+	// start begins the S3 upload once the deployment is known.
+	start := func() {
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		putDone = make(chan error, 1)
+		f.Bucket, f.Key = dep.LiteLLMParams.S3BucketName, "batchgate/input/"+f.ID+".jsonl"
+		go func() {
+			_, err := dep.Objects.Put(ctx, f.Bucket, f.Key, pr, dep.LiteLLMParams.S3EncryptionKeyID)
+			pr.CloseWithError(err) // unblock the writer if the upload failed
+			putDone <- err
+		}()
+	}
+	abort := func(err error) {
+		if pw != nil {
+			pw.CloseWithError(err)
+			<-putDone
+		}
+	}
+
+	var out bytes.Buffer
+	for {
+		line, err := readLine(br, g.MaxLineBytes)
+		total += int64(len(line))
+		if len(line) > 0 {
+			lineNo++
+			if le := g.uploadLine(c, lineNo, line, &dep, f, ids, &out); le != nil {
+				if le.Code == batchgate.EFORBIDDEN {
+					abort(le)
+					return nil, le
+				}
+				fail(le)
+			} else if len(problems) == 0 {
+				if pw == nil {
+					start()
+				}
+				if _, werr := pw.Write(out.Bytes()); werr != nil {
+					abort(werr)
+					return nil, fmt.Errorf("upload %s: %w", f.ID, werr)
+				}
+			}
+			out.Reset()
+		}
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			fail(&batchgate.Error{Code: batchgate.EINVALID, Line: lineNo + 1, Message: fmt.Sprintf("line is longer than %d bytes", g.MaxLineBytes)})
+			abort(err)
+			return nil, fileInvalid(problems)
+		}
+		if err != nil {
+			abort(err)
+			return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the uploaded file", Param: "file", Err: err}
+		}
+	}
+	if len(problems) > 0 {
+		abort(errors.New("invalid file"))
+		return nil, fileInvalid(problems)
+	}
+	if lineNo == 0 {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "The file is empty: a batch file needs at least one request line.", Param: "file"}
+	}
+	if err := pw.Close(); err != nil {
+		return nil, err
+	}
+	if err := <-putDone; err != nil {
+		return nil, fmt.Errorf("store %s: %w", f.ID, err)
+	}
+	f.Bytes, f.Records = total, lineNo
+	if err := g.Store.CreateFile(ctx, f); err != nil {
+		_ = dep.Objects.Delete(context.WithoutCancel(ctx), f.Bucket, f.Key)
+		return nil, err
+	}
+	g.Log.Info("file uploaded", "file_id", f.ID, "model", f.Model, "records", f.Records, "bytes", f.Bytes)
+	return f, nil
+}
+
+// uploadLine checks and translates one line into out.
+func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment, f *batchgate.File, ids map[string]int, out *bytes.Buffer) *batchgate.Error {
+	req, le := translate.ParseLine(lineNo, line)
+	if le != nil {
+		return lineError(le)
+	}
+	if prev, dup := ids[req.CustomID]; dup {
+		return &batchgate.Error{Code: "duplicate_custom_id", Line: lineNo, Param: "custom_id",
+			Message: fmt.Sprintf("custom_id %q is already used on line %d; every request needs a unique custom_id", req.CustomID, prev)}
+	}
+	ids[req.CustomID] = lineNo
+	if f.Endpoint == "" {
+		f.Endpoint = req.URL
+	} else if req.URL != f.Endpoint {
+		return &batchgate.Error{Code: "mixed_endpoints", Line: lineNo, Param: "url",
+			Message: fmt.Sprintf("url %q differs from %q on line 1; a batch runs one endpoint", req.URL, f.Endpoint)}
+	}
+	if *dep == nil {
+		d, err := g.target(c, req.Model)
+		if err != nil {
+			var e *batchgate.Error
+			errors.As(err, &e)
+			e.Line, e.Param = lineNo, "body.model"
+			return e
+		}
+		*dep = d
+	}
+	d := *dep
+	f.Model = d.Name()
+	if !d.names(req.Model) {
+		return &batchgate.Error{Code: "model_mismatch", Line: lineNo, Param: "body.model",
+			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", req.Model, d.Name(), d.LiteLLMParams.Model)}
+	}
+	rec, le := translate.ToBedrock(d.translateOptions(), lineNo, req)
+	if le != nil {
+		return lineError(le)
+	}
+	out.Write(rec)
+	out.WriteByte('\n')
+	return nil
+}
+
+// names reports whether a request's body.model refers to the deployment.
+func (d *Deployment) names(model string) bool {
+	return model == d.Name() || strings.TrimPrefix(model, "bedrock/") == d.ModelID()
+}
+
+// target resolves a target model for the caller.
+func (g *Gateway) target(c Caller, name string) (*Deployment, error) {
+	if strings.Contains(name, ",") {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names",
+			Message: fmt.Sprintf("target_model_names %q names several models; batchgate prepares a file for one model", name)}
+	}
+	d := g.deployment(strings.TrimSpace(name))
+	if d == nil || !c.AllowsModel(d.Name()) {
+		if d != nil {
+			return nil, &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "model",
+				Message: fmt.Sprintf("This key is not allowed to use model %q.", d.Name())}
+		}
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names",
+			Message: fmt.Sprintf("Unknown batch model %q: GET /model_group/info lists the models you may use.", name)}
+	}
+	return d, nil
+}
+
+func lineError(le *translate.LineError) *batchgate.Error {
+	code := le.Code
+	if code == "" {
+		code = "invalid_request"
+	}
+	return &batchgate.Error{Code: code, Line: le.Line, Param: le.Param, Message: le.Message}
+}
+
+// fileInvalid wraps line problems in one 400 whose message names the first line.
+func fileInvalid(problems []*batchgate.Error) error {
+	first := problems[0]
+	msg := fmt.Sprintf("Line %d: %s", first.Line, first.Message)
+	if len(problems) > 1 {
+		msg += fmt.Sprintf(" (and %d more problems: see error.data)", len(problems)-1)
+	}
+	return &batchgate.Error{Code: batchgate.EINVALID, Message: msg, Param: first.Param, Line: first.Line, Data: problems}
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line without its newline. It returns io.EOF with
+// the last line, and errLineTooLong past max bytes.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		buf := append([]byte(nil), line...)
+		for err == bufio.ErrBufferFull {
+			if len(buf) > max {
+				return nil, errLineTooLong
+			}
+			line, err = br.ReadSlice('\n')
+			buf = append(buf, line...)
+		}
+		line = buf
+	}
+	line = bytes.TrimRight(line, "\r\n")
+	if len(bytes.TrimSpace(line)) == 0 {
+		line = nil
+	}
+	if err == nil || err == io.EOF {
+		return line, err
+	}
+	return line, err
+}
+
+// FindFile returns a file the caller may see. A foreign file is not found,
+// exactly like a missing one.
+func (g *Gateway) FindFile(ctx context.Context, c Caller, id string) (*batchgate.File, error) {
+	f, err := g.Store.FindFileByID(ctx, id)
+	if batchgate.IsNotFound(err) || (err == nil && !c.Scope.Allows(f.Owner)) {
+		return nil, notFound("file", id)
+	}
+	return f, err
+}
+
+// DeleteFile deletes a file the caller owns, and its object for input files.
+func (g *Gateway) DeleteFile(ctx context.Context, c Caller, id string) error {
+	f, err := g.FindFile(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	if err := g.Store.DeleteFile(ctx, f.ID); err != nil {
+		return err
+	}
+	if f.Kind == batchgate.FileInput {
+		if d := g.deployment(f.Model); d != nil {
+			if err := d.Objects.Delete(ctx, f.Bucket, f.Key); err != nil {
+				g.Log.Warn("delete file object", "file_id", f.ID, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+// WriteContent streams a file's content to w. Input files are served as the
+// Bedrock records batchgate stored. Output and error files are converted to
+// OpenAI batch output lines, or left as Bedrock's raw lines when raw is set
+// (the `custom-llm-provider: bedrock` header).
+func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool, w io.Writer) error {
+	d := g.deployment(f.Model)
+	if d == nil {
+		return &batchgate.Error{Code: batchgate.EUNAVAILABLE, Message: fmt.Sprintf("model %q is no longer configured", f.Model)}
+	}
+	if f.Kind == batchgate.FileInput {
+		rc, err := d.Objects.Get(ctx, f.Bucket, f.Key)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.Copy(w, rc)
+		return err
+	}
+	b, err := g.Store.FindBatchByID(ctx, f.BatchID)
+	if err != nil {
+		return err
+	}
+	keys, err := g.outputObjects(ctx, d, b)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	opts := d.translateOptions()
+	for _, o := range keys {
+		if err := g.convertObject(ctx, d, f, b, o.Key, opts, raw, bw); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+func (g *Gateway) convertObject(ctx context.Context, d *Deployment, f *batchgate.File, b *batchgate.Batch, key string, opts translate.Options, raw bool, bw *bufio.Writer) error {
+	rc, err := d.Objects.Get(ctx, d.LiteLLMParams.OutputBucket(), key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 256<<10)
+	created := b.CreatedAt.Unix()
+	if b.CompletedAt != nil {
+		created = b.CompletedAt.Unix()
+	}
+	for {
+		line, err := readLine(br, 1<<30)
+		if len(line) > 0 {
+			conv, ok, _, cerr := translate.OutputLine(opts, line, b.Model, created)
+			if cerr != nil {
+				return fmt.Errorf("convert output line of %s: %w", b.ID, cerr)
+			}
+			if ok == (f.Kind == batchgate.FileOutput) {
+				if raw {
+					bw.Write(line)
+				} else {
+					bw.Write(conv)
+				}
+				bw.WriteByte('\n')
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

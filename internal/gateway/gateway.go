@@ -1,0 +1,130 @@
+// Package gateway is batchgate's application layer: it turns OpenAI file and
+// batch requests into S3 objects and Bedrock jobs, tracks the jobs, bills
+// them, and serves their results. HTTP lives in internal/httpapi; storage,
+// S3 and Bedrock sit behind the interfaces it is given.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrock"
+	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/translate"
+)
+
+// JobRunner runs Bedrock batch jobs; *bedrock.Runner implements it.
+type JobRunner interface {
+	Create(ctx context.Context, s bedrock.JobSpec) (string, error)
+	Get(ctx context.Context, arn string) (*bedrock.Job, error)
+	Stop(ctx context.Context, arn string) error
+}
+
+// Deployment is one batch model: a model_list entry with its clients.
+type Deployment struct {
+	config.Model
+	Objects batchgate.ObjectStore
+	Jobs    JobRunner
+	Price   cost.Price
+}
+
+// Name is the model name clients use.
+func (d *Deployment) Name() string { return d.ModelName }
+
+// ModelID is the Bedrock model id.
+func (d *Deployment) ModelID() string { return d.LiteLLMParams.BedrockModelID() }
+
+func (d *Deployment) translateOptions() translate.Options {
+	id := d.ModelID()
+	return translate.Options{ModelID: id, Family: translate.FamilyOf(id), InvocationType: d.LiteLLMParams.InvocationType}
+}
+
+// Caller is the authenticated principal of a request.
+type Caller struct {
+	Key   *batchgate.Key // nil for the master key
+	Scope batchgate.Scope
+	Owner batchgate.Owner
+}
+
+// Admin reports whether the caller holds the master key.
+func (c Caller) Admin() bool { return c.Key == nil && c.Scope.All }
+
+// AllowsModel reports whether the caller may use the model name.
+func (c Caller) AllowsModel(name string) bool { return c.Key == nil || c.Key.AllowsModel(name) }
+
+// Gateway serves files and batches.
+type Gateway struct {
+	Store       batchgate.Store
+	Deployments map[string]*Deployment // by model name
+	Log         *slog.Logger
+	Now         func() time.Time
+
+	// RefreshAfter is how stale a running batch may be before a read asks Bedrock again.
+	RefreshAfter time.Duration
+	// MaxLineBytes bounds one JSONL line (Bedrock's InvokeModel body is at most 25 MB).
+	MaxLineBytes int
+	// MaxErrors is how many line problems an upload reports at most.
+	MaxErrors int
+}
+
+// New returns a Gateway with defaults.
+func New(store batchgate.Store, deployments []*Deployment, log *slog.Logger) *Gateway {
+	g := &Gateway{
+		Store: store, Deployments: map[string]*Deployment{}, Log: log, Now: time.Now,
+		RefreshAfter: 2 * time.Second, MaxLineBytes: 32 << 20, MaxErrors: 20,
+	}
+	for _, d := range deployments {
+		g.Deployments[d.Name()] = d
+	}
+	return g
+}
+
+// Models returns the deployments the caller may use, by name.
+func (g *Gateway) Models(c Caller) []*Deployment {
+	var out []*Deployment
+	for _, d := range g.Deployments {
+		if c.AllowsModel(d.Name()) {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+// deployment resolves a model name, or a deployment's Bedrock model id with
+// or without "bedrock/", as the caller may name it.
+func (g *Gateway) deployment(name string) *Deployment {
+	if d, ok := g.Deployments[name]; ok {
+		return d
+	}
+	id := strings.TrimPrefix(name, "bedrock/")
+	for _, d := range g.Deployments {
+		if d.ModelID() == id {
+			return d
+		}
+	}
+	return nil
+}
+
+// newID returns prefix followed by 24 random hex characters. The characters
+// are all in the S3 key alphabet Bedrock accepts (spec §1.5).
+func newID(prefix string) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+func (g *Gateway) now() time.Time { return g.Now().UTC() }
+
+func ptr[T any](v T) *T { return &v }
+
+func notFound(kind, id string) error {
+	return &batchgate.Error{Code: batchgate.ENOTFOUND, Message: "No such " + kind + ": '" + id + "'", Param: kind + "_id"}
+}

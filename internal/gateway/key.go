@@ -1,0 +1,86 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchgate/batchgate"
+)
+
+// HashKey returns the stored form of a key: SHA-256, hex, as LiteLLM's "token".
+func HashKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+const keyAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// NewSecret returns a new key: "sk-" and 32 random alphanumerics (190 bits).
+func NewSecret() string {
+	var sb strings.Builder
+	sb.WriteString("sk-")
+	max := big.NewInt(int64(len(keyAlphabet)))
+	for range 32 {
+		n, _ := rand.Int(rand.Reader, max)
+		sb.WriteByte(keyAlphabet[n.Int64()])
+	}
+	return sb.String()
+}
+
+// MaskKey returns the form of a key shown in listings.
+func MaskKey(secret string) string {
+	if len(secret) < 8 {
+		return "sk-..."
+	}
+	return "sk-..." + secret[len(secret)-4:]
+}
+
+// Authenticate resolves a bearer key to a caller. The master key sees
+// everything; a virtual key sees what it created. Unknown, expired and
+// missing keys are EUNAUTHORIZED.
+func (g *Gateway) Authenticate(ctx context.Context, masterKey, secret string) (Caller, error) {
+	if secret == "" {
+		return Caller{}, batchgate.Errorf(batchgate.EUNAUTHORIZED, "Missing API key: send Authorization: Bearer sk-...")
+	}
+	if masterKey != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(masterKey)) == 1 {
+		return Caller{Scope: batchgate.Scope{All: true}}, nil
+	}
+	k, err := g.Store.FindKeyByToken(ctx, HashKey(secret))
+	if batchgate.IsNotFound(err) {
+		return Caller{}, batchgate.Errorf(batchgate.EUNAUTHORIZED, "Invalid API key.")
+	}
+	if err != nil {
+		return Caller{}, err
+	}
+	if k.Expired(g.now()) {
+		return Caller{}, batchgate.Errorf(batchgate.EUNAUTHORIZED, "API key expired at %s.", k.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return Caller{
+		Key:   k,
+		Scope: batchgate.Scope{KeyToken: k.Token},
+		Owner: batchgate.Owner{KeyToken: k.Token, UserID: k.UserID, TeamID: k.TeamID},
+	}, nil
+}
+
+var durationRE = regexp.MustCompile(`^([0-9]+)(s|m|h|d|w|mo|y)$`)
+
+// ParseDuration parses LiteLLM's durations: "30s", "10m", "2h", "30d", "1w", "1mo", "1y".
+func ParseDuration(s string) (time.Duration, error) {
+	m := durationRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a duration such as 30s, 10m, 2h, 30d, 1w, 1mo or 1y", s)
+	}
+	n, _ := strconv.Atoi(m[1])
+	unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour,
+		"w": 7 * 24 * time.Hour, "mo": 30 * 24 * time.Hour, "y": 365 * 24 * time.Hour}[m[2]]
+	return time.Duration(n) * unit, nil
+}

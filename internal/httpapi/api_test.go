@@ -1,0 +1,181 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchgate/batchgate/internal/awsconf"
+	"github.com/batchgate/batchgate/internal/bedrock"
+	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/gateway"
+	"github.com/batchgate/batchgate/internal/httpapi"
+	"github.com/batchgate/batchgate/internal/local"
+	"github.com/batchgate/batchgate/internal/s3store"
+	"github.com/batchgate/batchgate/internal/sqlite"
+)
+
+const master = "sk-master-test"
+
+// env is a gateway on the embedded local stack (in-process S3 and emulator).
+type env struct {
+	t   *testing.T
+	url string
+	gw  *gateway.Gateway
+}
+
+func newEnv(t *testing.T, minRecords int) *env {
+	return newEnvWithDelay(t, minRecords, 10*time.Millisecond)
+}
+
+// newEnvWithDelay sets the emulator's delay per job state.
+func newEnvWithDelay(t *testing.T, minRecords int, stepDelay time.Duration) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	le, err := local.Start(ctx, local.Options{DataDir: dir, StepDelay: stepDelay, MinRecordsPerJob: minRecords, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(le.Close)
+	store, err := sqlite.Open(ctx, dir+"/batchgate.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	var deps []*gateway.Deployment
+	for _, m := range le.Config.ModelList {
+		s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps = append(deps, &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)})
+	}
+	gw := gateway.New(store, deps, log)
+	gw.RefreshAfter = 0
+	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
+	t.Cleanup(srv.Close)
+	return &env{t: t, url: srv.URL, gw: gw}
+}
+
+type response struct {
+	status int
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// apiError is OpenAI's error envelope plus batchgate's line details.
+type apiError struct {
+	Error struct {
+		Message string  `json:"message"`
+		Type    string  `json:"type"`
+		Param   *string `json:"param"`
+		Code    *string `json:"code"`
+		Line    int     `json:"line"`
+		Data    []struct {
+			Line    int    `json:"line"`
+			Param   string `json:"param"`
+			Message string `json:"message"`
+		} `json:"data"`
+	} `json:"error"`
+}
+
+func (e *env) do(key, method, path, ctype string, body io.Reader, hdr ...string) response {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, body)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, b}
+}
+
+func (e *env) json(key, method, path string, body any) response {
+	e.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	return e.do(key, method, path, "application/json", r)
+}
+
+func (e *env) key(models ...string) string {
+	e.t.Helper()
+	r := e.json(master, "POST", "/key/generate", map[string]any{"models": models})
+	var k struct{ Key string }
+	r.json(e.t, &k)
+	if r.status != 200 || k.Key == "" {
+		e.t.Fatalf("key/generate: %d %s", r.status, r.body)
+	}
+	return k.Key
+}
+
+// part is one multipart field; a part named "file" is sent as a file.
+type part struct{ name, value string }
+
+func multipartBody(parts ...part) (io.Reader, string) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, p := range parts {
+		if p.name == "file" {
+			w, _ := mw.CreateFormFile("file", "in.jsonl")
+			io.WriteString(w, p.value)
+		} else {
+			mw.WriteField(p.name, p.value)
+		}
+	}
+	mw.Close()
+	return &b, mw.FormDataContentType()
+}
+
+func (e *env) upload(key string, parts ...part) response {
+	e.t.Helper()
+	body, ctype := multipartBody(parts...)
+	return e.do(key, "POST", "/v1/files", ctype, body)
+}
+
+func line(id, model, user string) string {
+	return fmt.Sprintf(`{"custom_id":%q,"method":"POST","url":"/v1/chat/completions","body":{"model":%q,"max_tokens":100,"messages":[{"role":"user","content":%q}]}}`, id, model, user)
+}
+
+func lines(n int, model string) string {
+	var sb strings.Builder
+	for i := 1; i <= n; i++ {
+		sb.WriteString(line(fmt.Sprintf("r%d", i), model, fmt.Sprintf("question %d", i)))
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}

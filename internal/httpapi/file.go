@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/gateway"
+	"github.com/batchgate/batchgate/internal/openai"
+)
+
+// handleFileCreate reads the multipart form as a stream: the file part is
+// validated, translated and uploaded to S3 while it arrives. Fields may come
+// before or after the file (curl -F keeps the command's order; the OpenAI
+// SDKs put purpose after the file), so late fields are checked afterwards.
+func (s *Server) handleFileCreate() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		c := caller(r)
+		if s.MaxUploadBytes > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadBytes)
+		}
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request must be multipart/form-data with a file and purpose=batch."}
+		}
+		var (
+			purpose, target string
+			f               *batchgate.File
+		)
+		setTarget := func(v string) error {
+			v = strings.TrimSpace(v)
+			if target != "" && v != target {
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names", Message: "target_model_names is given twice with different values"}
+			}
+			target = v
+			return nil
+		}
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the multipart body", Err: err})
+			}
+			name := p.FormName()
+			if name == "file" {
+				if f != nil {
+					return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "only one file may be uploaded per request"})
+				}
+				if purpose != "" && purpose != batchgate.PurposeBatch {
+					return badPurpose(purpose)
+				}
+				f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: p.FileName(), Target: target}, p)
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			v, err := io.ReadAll(io.LimitReader(p, 64<<10))
+			if err != nil {
+				return cleanup(r, s.Gateway, c, f, err)
+			}
+			switch name {
+			case "purpose":
+				purpose = string(v)
+			case "target_model_names", "target_model_names[]":
+				err = setTarget(string(v))
+			case "extra_body":
+				var eb struct {
+					TargetModelNames json.RawMessage `json:"target_model_names"`
+				}
+				if jerr := json.Unmarshal(v, &eb); jerr != nil {
+					err = &batchgate.Error{Code: batchgate.EINVALID, Param: "extra_body", Message: "extra_body must be a JSON object"}
+				} else if len(eb.TargetModelNames) > 0 {
+					err = setTarget(targetNames(eb.TargetModelNames))
+				}
+			}
+			if err != nil {
+				return cleanup(r, s.Gateway, c, f, err)
+			}
+		}
+		if f == nil {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request has no file part."}
+		}
+		if purpose != batchgate.PurposeBatch {
+			return cleanup(r, s.Gateway, c, f, badPurpose(purpose))
+		}
+		if target != "" && !sameModel(s.Gateway, target, f.Model) {
+			return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names",
+				Message: fmt.Sprintf("target_model_names %q does not match the model %q the file's requests name", target, f.Model)})
+		}
+		return encode(w, http.StatusOK, openai.NewFile(f))
+	})
+}
+
+// targetNames accepts a JSON string or list of strings.
+func targetNames(raw json.RawMessage) string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return one
+	}
+	var many []string
+	if json.Unmarshal(raw, &many) == nil {
+		return strings.Join(many, ",")
+	}
+	return string(raw)
+}
+
+func sameModel(g *gateway.Gateway, target, model string) bool {
+	for _, d := range g.Deployments {
+		if d.Name() == model {
+			return target == model || strings.TrimPrefix(target, "bedrock/") == d.ModelID()
+		}
+	}
+	return false
+}
+
+func badPurpose(p string) error {
+	if p == "" {
+		return &batchgate.Error{Code: batchgate.EINVALID, Param: "purpose", Message: "purpose is required and must be \"batch\""}
+	}
+	return &batchgate.Error{Code: batchgate.EINVALID, Param: "purpose", Message: fmt.Sprintf("purpose %q is not supported: batchgate accepts \"batch\" files", p)}
+}
+
+// cleanup deletes a file uploaded earlier in a request that then failed, so
+// no half-accepted file stays visible.
+func cleanup(r *http.Request, g *gateway.Gateway, c gateway.Caller, f *batchgate.File, err error) error {
+	if f != nil {
+		if derr := g.DeleteFile(r.Context(), c, f.ID); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}
+	return err
+}
+
+func (s *Server) handleFileGet() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		f, err := s.Gateway.FindFile(r.Context(), caller(r), r.PathValue("file_id"))
+		if err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, openai.NewFile(f))
+	})
+}
+
+func (s *Server) handleFileList() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		page, err := parsePage(r, 10000)
+		if err != nil {
+			return err
+		}
+		want := page.Limit
+		page.Limit++ // one more, to know whether there are more
+		files, err := s.Gateway.Store.FindFiles(r.Context(), batchgate.FileFilter{Scope: caller(r).Scope, Purpose: r.URL.Query().Get("purpose"), Page: page})
+		if err != nil {
+			return err
+		}
+		more := len(files) > want
+		if more {
+			files = files[:want]
+		}
+		out := make([]openai.File, len(files))
+		for i, f := range files {
+			out[i] = openai.NewFile(f)
+		}
+		return encode(w, http.StatusOK, openai.NewList(out, func(f openai.File) string { return f.ID }, more))
+	})
+}
+
+func (s *Server) handleFileDelete() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("file_id")
+		if err := s.Gateway.DeleteFile(r.Context(), caller(r), id); err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, openai.FileDeleted{ID: id, Object: "file", Deleted: true})
+	})
+}
+
+// handleFileContent streams a file. With `custom-llm-provider: bedrock` an
+// output file is served as Bedrock's raw lines, as LiteLLM does.
+func (s *Server) handleFileContent() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		f, err := s.Gateway.FindFile(r.Context(), caller(r), r.PathValue("file_id"))
+		if err != nil {
+			return err
+		}
+		raw := strings.EqualFold(r.Header.Get("custom-llm-provider"), "bedrock") || r.URL.Query().Get("custom_llm_provider") == "bedrock"
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Filename}))
+		cw := &committedWriter{w: w}
+		if err := s.Gateway.WriteContent(r.Context(), f, raw, cw); err != nil {
+			if cw.n > 0 {
+				// Headers are gone: all we can do is cut the stream short and log.
+				logger(r.Context()).Error("file content interrupted", "file_id", f.ID, "err", err)
+				return nil
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+// committedWriter counts bytes written, to know whether the status is sent.
+type committedWriter struct {
+	w http.ResponseWriter
+	n int64
+}
+
+func (c *committedWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// parsePage reads OpenAI's after and limit.
+func parsePage(r *http.Request, max int) (batchgate.Page, error) {
+	q := r.URL.Query()
+	p := batchgate.Page{After: q.Get("after"), Limit: 20}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > max {
+			return p, &batchgate.Error{Code: batchgate.EINVALID, Param: "limit", Message: fmt.Sprintf("limit must be an integer between 1 and %d", max)}
+		}
+		p.Limit = n
+	}
+	return p, nil
+}

@@ -1,0 +1,299 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/gateway"
+)
+
+// keyRequest is the body of /key/generate and /key/update, with LiteLLM's names.
+type keyRequest struct {
+	Key       *string         `json:"key"` // update: the key to change; generate: a caller-chosen key
+	Models    *[]string       `json:"models"`
+	UserID    *string         `json:"user_id"`
+	TeamID    *string         `json:"team_id"`
+	KeyAlias  *string         `json:"key_alias"`
+	Duration  *string         `json:"duration"`
+	Metadata  *map[string]any `json:"metadata"`
+	MaxBudget *float64        `json:"max_budget"`
+}
+
+// keyInfo is LiteLLM's key object.
+type keyInfo struct {
+	Key       string         `json:"key,omitempty"` // the secret, only in /key/generate's answer
+	KeyName   string         `json:"key_name"`
+	Token     string         `json:"token"`
+	KeyAlias  *string        `json:"key_alias"`
+	Models    []string       `json:"models"`
+	UserID    *string        `json:"user_id"`
+	TeamID    *string        `json:"team_id"`
+	MaxBudget *float64       `json:"max_budget"`
+	Spend     float64        `json:"spend"`
+	Metadata  map[string]any `json:"metadata"`
+	Expires   *time.Time     `json:"expires"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+func newKeyInfo(k *batchgate.Key) keyInfo {
+	ki := keyInfo{
+		KeyName: k.KeyName, Token: k.Token, KeyAlias: optional(k.KeyAlias), Models: k.Models,
+		UserID: optional(k.UserID), TeamID: optional(k.TeamID), MaxBudget: k.MaxBudget, Spend: k.Spend,
+		Metadata: k.Metadata, Expires: k.ExpiresAt, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
+	}
+	if ki.Models == nil {
+		ki.Models = []string{}
+	}
+	if ki.Metadata == nil {
+		ki.Metadata = map[string]any{}
+	}
+	return ki
+}
+
+// apply copies the request's fields onto k, checking them.
+func (s *Server) apply(req keyRequest, k *batchgate.Key, now time.Time) error {
+	if req.Models != nil {
+		for _, m := range *req.Models {
+			if m == "*" || m == "all-proxy-models" {
+				continue
+			}
+			if _, ok := s.Gateway.Deployments[m]; !ok {
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "models", Message: fmt.Sprintf("Unknown model %q: the config's model names are %s", m, strings.Join(s.modelNames(), ", "))}
+			}
+		}
+		k.Models = *req.Models
+	}
+	if req.UserID != nil {
+		k.UserID = *req.UserID
+	}
+	if req.TeamID != nil {
+		k.TeamID = *req.TeamID
+	}
+	if req.KeyAlias != nil {
+		k.KeyAlias = *req.KeyAlias
+	}
+	if req.Metadata != nil {
+		k.Metadata = *req.Metadata
+	}
+	if req.MaxBudget != nil {
+		if *req.MaxBudget < 0 {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "max_budget", Message: "max_budget must not be negative"}
+		}
+		k.MaxBudget = req.MaxBudget
+	}
+	if req.Duration != nil {
+		if *req.Duration == "" {
+			k.ExpiresAt = nil
+		} else {
+			d, err := gateway.ParseDuration(*req.Duration)
+			if err != nil {
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: err.Error()}
+			}
+			k.ExpiresAt = ptr(now.Add(d))
+		}
+	}
+	return nil
+}
+
+func (s *Server) modelNames() []string {
+	var names []string
+	for _, d := range s.Gateway.Models(gateway.Caller{}) {
+		names = append(names, d.Name())
+	}
+	return names
+}
+
+func (s *Server) handleKeyGenerate() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		var req keyRequest
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		secret := gateway.NewSecret()
+		if req.Key != nil {
+			if !strings.HasPrefix(*req.Key, "sk-") || len(*req.Key) < 12 {
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "a chosen key must start with sk- and be at least 12 characters"}
+			}
+			secret = *req.Key
+		}
+		now := time.Now().UTC()
+		k := &batchgate.Key{Token: gateway.HashKey(secret), KeyName: gateway.MaskKey(secret), CreatedAt: now, UpdatedAt: now}
+		if err := s.apply(req, k, now); err != nil {
+			return err
+		}
+		if err := s.Gateway.Store.CreateKey(r.Context(), k); err != nil {
+			return err
+		}
+		logger(r.Context()).Info("key generated", "token", k.Token[:12], "key_alias", k.KeyAlias, "models", k.Models)
+		ki := newKeyInfo(k)
+		ki.Key = secret
+		return encode(w, http.StatusOK, ki)
+	})
+}
+
+// findKey resolves a key given as the secret or as its token (hash).
+func (s *Server) findKey(r *http.Request, key string) (*batchgate.Key, error) {
+	token := key
+	if strings.HasPrefix(key, "sk-") {
+		token = gateway.HashKey(key)
+	}
+	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), token)
+	if batchgate.IsNotFound(err) {
+		return nil, &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key", Message: "Key not found."}
+	}
+	return k, err
+}
+
+// handleKeyInfo answers GET /key/info?key=...; a virtual key may ask about itself only.
+func (s *Server) handleKeyInfo() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		c := caller(r)
+		key := r.URL.Query().Get("key")
+		var k *batchgate.Key
+		switch {
+		case key == "" && c.Key != nil:
+			k = c.Key
+		case key == "":
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required with the master key"}
+		default:
+			var err error
+			if k, err = s.findKey(r, key); err != nil {
+				return err
+			}
+			if !c.Admin() && k.Token != c.Key.Token {
+				return &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "key", Message: "A virtual key may only read its own info."}
+			}
+		}
+		return encode(w, http.StatusOK, map[string]any{"key": k.Token, "info": newKeyInfo(k)})
+	})
+}
+
+// handleKeyList answers GET /key/list as LiteLLM does: tokens, or full
+// objects with return_full_object=true, paged by page and size.
+func (s *Server) handleKeyList() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		keys, err := s.Gateway.Store.FindKeys(r.Context(), q.Get("user_id"), q.Get("team_id"))
+		if err != nil {
+			return err
+		}
+		if alias := q.Get("key_alias"); alias != "" {
+			filtered := keys[:0]
+			for _, k := range keys {
+				if k.KeyAlias == alias {
+					filtered = append(filtered, k)
+				}
+			}
+			keys = filtered
+		}
+		page, size := atoi(q.Get("page"), 1), atoi(q.Get("size"), 10)
+		if page < 1 || size < 1 || size > 100 {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "size", Message: "page must be ≥ 1 and size between 1 and 100"}
+		}
+		total := len(keys)
+		lo, hi := min((page-1)*size, total), min(page*size, total)
+		var items []any
+		for _, k := range keys[lo:hi] {
+			if q.Get("return_full_object") == "true" {
+				items = append(items, newKeyInfo(k))
+			} else {
+				items = append(items, k.Token)
+			}
+		}
+		if items == nil {
+			items = []any{}
+		}
+		return encode(w, http.StatusOK, map[string]any{
+			"keys": items, "total_count": total, "current_page": page, "total_pages": (total + size - 1) / size,
+		})
+	})
+}
+
+func (s *Server) handleKeyUpdate() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		var req keyRequest
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		if req.Key == nil || *req.Key == "" {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required"}
+		}
+		k, err := s.findKey(r, *req.Key)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		if err := s.apply(req, k, now); err != nil {
+			return err
+		}
+		k.UpdatedAt = now
+		if err := s.Gateway.Store.UpdateKey(r.Context(), k); err != nil {
+			return err
+		}
+		return encode(w, http.StatusOK, newKeyInfo(k))
+	})
+}
+
+func (s *Server) handleKeyDelete() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		var req struct {
+			Keys       []string `json:"keys"`
+			KeyAliases []string `json:"key_aliases"`
+		}
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		if len(req.Keys)+len(req.KeyAliases) == 0 {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "keys", Message: "keys or key_aliases is required"}
+		}
+		var tokens []string
+		for _, key := range req.Keys {
+			k, err := s.findKey(r, key)
+			if err != nil {
+				return err
+			}
+			tokens = append(tokens, k.Token)
+		}
+		if len(req.KeyAliases) > 0 {
+			all, err := s.Gateway.Store.FindKeys(r.Context(), "", "")
+			if err != nil {
+				return err
+			}
+			for _, alias := range req.KeyAliases {
+				found := false
+				for _, k := range all {
+					if k.KeyAlias == alias {
+						tokens, found = append(tokens, k.Token), true
+					}
+				}
+				if !found {
+					return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key_aliases", Message: fmt.Sprintf("No key has alias %q.", alias)}
+				}
+			}
+		}
+		for _, t := range tokens {
+			if err := s.Gateway.Store.DeleteKey(r.Context(), t); err != nil {
+				return err
+			}
+		}
+		return encode(w, http.StatusOK, map[string]any{"deleted_keys": append(req.Keys, req.KeyAliases...)})
+	})
+}
+
+func atoi(s string, def int) int {
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,126 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func waitUntil(t *testing.T, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type keyInfo struct {
+	Key, KeyName, Token string
+	KeyAlias            *string `json:"key_alias"`
+	Models              []string
+	UserID              *string  `json:"user_id"`
+	TeamID              *string  `json:"team_id"`
+	MaxBudget           *float64 `json:"max_budget"`
+	Spend               float64
+	Metadata            map[string]any
+	Expires             *time.Time
+}
+
+func TestKeyLifecycle(t *testing.T) {
+	e := newEnv(t, 1)
+	r := e.json(master, "POST", "/key/generate", map[string]any{
+		"models": []string{model}, "user_id": "u1", "team_id": "t1", "key_alias": "ci", "duration": "30d",
+		"metadata": map[string]any{"env": "test"}, "max_budget": 12.5,
+	})
+	var k keyInfo
+	r.json(t, &k)
+	if r.status != 200 || !strings.HasPrefix(k.Key, "sk-") || len(k.Token) != 64 || k.Token == k.Key {
+		t.Fatalf("generate: %d %s", r.status, r.body)
+	}
+	if *k.UserID != "u1" || *k.TeamID != "t1" || *k.KeyAlias != "ci" || *k.MaxBudget != 12.5 || k.Metadata["env"] != "test" || k.Expires == nil || k.Expires.Before(time.Now().Add(29*24*time.Hour)) {
+		t.Errorf("generate returned %+v", k)
+	}
+	if strings.Contains(string(e.json(master, "GET", "/key/list?return_full_object=true", nil).body), k.Key) {
+		t.Error("/key/list shows the secret key")
+	}
+
+	// Info by secret, by token, and the key about itself.
+	for _, q := range []struct{ key, path string }{{master, "/key/info?key=" + k.Key}, {master, "/key/info?key=" + k.Token}, {k.Key, "/key/info"}} {
+		r := e.json(q.key, "GET", q.path, nil)
+		var info struct {
+			Key  string
+			Info keyInfo
+		}
+		r.json(t, &info)
+		if r.status != 200 || info.Key != k.Token || info.Info.Models[0] != model || info.Info.Key != "" {
+			t.Errorf("%s: %d %s", q.path, r.status, r.body)
+		}
+	}
+	other := e.key(model)
+	if r := e.json(other, "GET", "/key/info?key="+k.Key, nil); r.status != 403 {
+		t.Errorf("a key read another key's info: %d", r.status)
+	}
+
+	// List, filtered.
+	r = e.json(master, "GET", "/key/list?team_id=t1", nil)
+	var list struct {
+		Keys       []string
+		TotalCount int `json:"total_count"`
+	}
+	r.json(t, &list)
+	if list.TotalCount != 1 || list.Keys[0] != k.Token {
+		t.Errorf("list team t1 = %s", r.body)
+	}
+
+	// Update the models; unknown models are refused.
+	if r := e.json(master, "POST", "/key/update", map[string]any{"key": k.Key, "models": []string{"no-such-model"}}); r.status != 400 {
+		t.Errorf("update with an unknown model: %d %s", r.status, r.body)
+	}
+	r = e.json(master, "POST", "/key/update", map[string]any{"key": k.Key, "models": []string{}, "max_budget": 3})
+	var upd keyInfo
+	r.json(t, &upd)
+	if r.status != 200 || len(upd.Models) != 0 || *upd.MaxBudget != 3 || *upd.KeyAlias != "ci" {
+		t.Errorf("update: %d %s", r.status, r.body)
+	}
+
+	// Delete: the key stops working.
+	if r := e.json(master, "POST", "/key/delete", map[string]any{"keys": []string{k.Key}}); r.status != 200 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := e.json(k.Key, "GET", "/v1/files", nil); r.status != 401 {
+		t.Errorf("deleted key still works: %d", r.status)
+	}
+	if r := e.json(master, "POST", "/key/delete", map[string]any{"keys": []string{k.Key}}); r.status != 404 {
+		t.Errorf("second delete: %d %s", r.status, r.body)
+	}
+	if r := e.json(master, "POST", "/key/generate", map[string]any{"duration": "forever"}); r.status != 400 {
+		t.Errorf("bad duration: %d %s", r.status, r.body)
+	}
+}
+
+func TestModelsFilteredByKey(t *testing.T) {
+	e := newEnv(t, 1)
+	for _, tt := range []struct {
+		name   string
+		models []string
+		want   int
+	}{{"Allowed", []string{model}, 1}, {"AllModels", nil, 1}, {"Other", []string{"*"}, 1}} {
+		t.Run(tt.name, func(t *testing.T) {
+			key := e.key(tt.models...)
+			var groups struct {
+				Data []struct {
+					ModelGroup string `json:"model_group"`
+					Mode       string
+					Providers  []string
+				}
+			}
+			e.json(key, "GET", "/model_group/info", nil).json(t, &groups)
+			if len(groups.Data) != tt.want || groups.Data[0].Mode != "batch" || groups.Data[0].Providers[0] != "bedrock" {
+				t.Errorf("model_group/info = %+v", groups)
+			}
+		})
+	}
+}

@@ -1,0 +1,59 @@
+// Package httpapi is batchgate's HTTP surface: the OpenAI Files and Batches
+// APIs (with and without the /v1 prefix) and LiteLLM's admin routes, with the
+// same names and shapes so that an admin can switch by swapping the binary.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/batchgate/batchgate/internal/gateway"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Gateway   *gateway.Gateway
+	MasterKey string
+	Log       *slog.Logger
+	Version   string
+	// Ready reports whether the store answers, for /health/readiness.
+	Ready func(ctx context.Context) error
+	// MaxUploadBytes bounds an uploaded file (Bedrock's per-file limit is 1 GB).
+	MaxUploadBytes int64
+}
+
+// Handler returns the routed handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	auth, admin := s.auth, s.admin
+
+	mux.Handle("GET /health/liveliness", s.handleLiveliness())
+	mux.Handle("GET /health/liveness", s.handleLiveliness())
+	mux.Handle("GET /health/readiness", s.handleReadiness())
+
+	for _, p := range []string{"/v1", ""} {
+		mux.Handle("GET "+p+"/models", auth(s.handleModels()))
+		mux.Handle("POST "+p+"/files", auth(s.handleFileCreate()))
+		mux.Handle("GET "+p+"/files", auth(s.handleFileList()))
+		mux.Handle("GET "+p+"/files/{file_id}", auth(s.handleFileGet()))
+		mux.Handle("DELETE "+p+"/files/{file_id}", auth(s.handleFileDelete()))
+		mux.Handle("GET "+p+"/files/{file_id}/content", auth(s.handleFileContent()))
+		mux.Handle("POST "+p+"/batches", auth(s.handleBatchCreate()))
+		mux.Handle("GET "+p+"/batches", auth(s.handleBatchList()))
+		mux.Handle("GET "+p+"/batches/{batch_id}", auth(s.handleBatchGet()))
+		mux.Handle("POST "+p+"/batches/{batch_id}/cancel", auth(s.handleBatchCancel()))
+	}
+	mux.Handle("GET /model_group/info", auth(s.handleModelGroupInfo()))
+
+	mux.Handle("POST /key/generate", admin(s.handleKeyGenerate()))
+	mux.Handle("GET /key/info", auth(s.handleKeyInfo()))
+	mux.Handle("GET /key/list", admin(s.handleKeyList()))
+	mux.Handle("POST /key/update", admin(s.handleKeyUpdate()))
+	mux.Handle("POST /key/delete", admin(s.handleKeyDelete()))
+
+	mux.Handle("/", handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &notFoundRoute{r.Method, r.URL.Path}
+	}))
+	return s.logRequests(mux)
+}

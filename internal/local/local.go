@@ -1,0 +1,140 @@
+// Package local runs batchgate's embedded default: an in-process S3 (gofakes3,
+// persisted in the data directory) and the in-process Bedrock batch emulator,
+// each on its own loopback listener so that the gateway reaches them through
+// the AWS SDK exactly as it reaches AWS.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3afero"
+
+	"github.com/batchgate/batchgate/bedrocksim"
+	"github.com/batchgate/batchgate/internal/config"
+)
+
+// Names used by the local mode.
+const (
+	Bucket    = "batchgate-local"
+	Region    = "us-east-1"
+	AccountID = "123456789012"
+	RoleARN   = "arn:aws:iam::123456789012:role/batchgate-local"
+	ModelName = "bedrock-batch-claude"
+	ModelID   = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+	accessKey = "batchgate-local"
+	secretKey = "batchgate-local"
+)
+
+// Options configure the local environment.
+type Options struct {
+	DataDir   string        // S3 objects live in DataDir/s3
+	StepDelay time.Duration // the emulator's delay per job state
+	// MinRecordsPerJob is the emulator's Bedrock minimum (0: Bedrock's 100);
+	// the gateway refuses smaller batches with the same limit.
+	MinRecordsPerJob int
+	Log              *slog.Logger
+}
+
+// Env is a running local environment.
+type Env struct {
+	S3URL      string
+	BedrockURL string
+	Config     *config.Config // the default model, pointing at the local servers
+
+	servers []*http.Server
+	sim     *bedrocksim.Server
+}
+
+// Start starts the in-process S3 and Bedrock emulator.
+func Start(ctx context.Context, o Options) (*Env, error) {
+	dir := filepath.Join(o.DataDir, "s3")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	fs, err := s3afero.FsPath(dir, 0)
+	if err != nil {
+		return nil, fmt.Errorf("s3 directory: %w", err)
+	}
+	backend, err := s3afero.MultiBucket(fs)
+	if err != nil {
+		return nil, fmt.Errorf("s3 backend: %w", err)
+	}
+	e := &Env{}
+	if e.S3URL, err = e.serve(gofakes3.New(backend, gofakes3.WithAutoBucket(true)).Server()); err != nil {
+		return nil, err
+	}
+	client := S3Client(e.S3URL)
+	if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(Bucket)}); err != nil {
+		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("create bucket: %w", err)
+		}
+	}
+	e.sim = bedrocksim.New(bedrocksim.Config{
+		Region: Region, AccountID: AccountID, S3: client, StepDelay: o.StepDelay, Logger: o.Log,
+		MinRecordsPerJob: o.MinRecordsPerJob,
+	})
+	if e.BedrockURL, err = e.serve(e.sim); err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.Config = &config.Config{ModelList: []config.Model{{
+		ModelName: ModelName,
+		LiteLLMParams: config.LiteLLMParams{
+			Model: "bedrock/" + ModelID, S3BucketName: Bucket, S3RegionName: Region,
+			S3AccessKeyID: accessKey, S3SecretAccessKey: secretKey, S3EndpointURL: e.S3URL,
+			AWSAccessKeyID: accessKey, AWSSecretAccessKey: secretKey, AWSRegionName: Region,
+			AWSBatchRoleARN: RoleARN, BedrockEndpointURL: e.BedrockURL,
+		},
+		ModelInfo: config.ModelInfo{Mode: "batch"},
+	}}}
+	if o.MinRecordsPerJob > 0 {
+		e.Config.ModelList[0].LiteLLMParams.MinRecordsPerJob = &o.MinRecordsPerJob
+	}
+	return e, nil
+}
+
+// S3Client returns a client for the local S3 at url.
+func S3Client(url string) *s3.Client {
+	return s3.New(s3.Options{
+		Region: Region, BaseEndpoint: aws.String(url), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
+	})
+}
+
+func (e *Env) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	e.servers = append(e.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("local server", "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the emulator and the servers.
+func (e *Env) Close() {
+	if e.sim != nil {
+		e.sim.Close()
+	}
+	for _, s := range e.servers {
+		_ = s.Close()
+	}
+}

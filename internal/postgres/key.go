@@ -1,0 +1,140 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/jackc/pgx/v5"
+)
+
+const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
+	max_budget, spend, metadata, expires_at, created_at, updated_at`
+
+// The key's token is a secret's hash: errors don't echo it.
+func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
+func errKeyConflict() error { return batchgate.Errorf(batchgate.ECONFLICT, "key already exists") }
+
+// CreateKey stores k. It returns ECONFLICT if a key with k.Token exists.
+func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
+	models, err := jsonArg(k.Models)
+	if err != nil {
+		return fmt.Errorf("postgres: create key: %w", err)
+	}
+	meta, err := jsonArg(k.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: create key: %w", err)
+	}
+	n, err := affected(db.pool.Exec(ctx, `INSERT INTO keys (`+keyColumns+`)
+		VALUES (`+placeholders(12)+`)
+		ON CONFLICT DO NOTHING`,
+		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
+		k.MaxBudget, k.Spend, meta, k.ExpiresAt, k.CreatedAt, k.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("postgres: create key: %w", err)
+	}
+	if n == 0 {
+		return errKeyConflict()
+	}
+	return nil
+}
+
+// FindKeyByToken returns the key with the given token, or ENOTFOUND.
+func (db *DB) FindKeyByToken(ctx context.Context, token string) (*batchgate.Key, error) {
+	k, err := scanKey(db.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM keys WHERE token = $1`, token))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errKeyNotFound()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find key: %w", err)
+	}
+	return k, nil
+}
+
+// FindKeys returns the keys of user userID and team teamID, newest first.
+// An empty userID or teamID does not filter: FindKeys(ctx, "", "") returns
+// every key.
+func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate.Key, error) {
+	var q query
+	if userID != "" {
+		q.add("user_id = " + q.arg(userID))
+	}
+	if teamID != "" {
+		q.add("team_id = " + q.arg(teamID))
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+keyColumns+` FROM keys`+q.where()+
+		` ORDER BY created_at DESC, token DESC`, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find keys: %w", err)
+	}
+	keys, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*batchgate.Key, error) { return scanKey(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find keys: %w", err)
+	}
+	return keys, nil
+}
+
+// UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
+// Token and CreatedAt never change, and neither does Spend: RecordSpend adds
+// to it atomically, which a read-modify-write here could undo.
+func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
+	models, err := jsonArg(k.Models)
+	if err != nil {
+		return fmt.Errorf("postgres: update key: %w", err)
+	}
+	meta, err := jsonArg(k.Metadata)
+	if err != nil {
+		return fmt.Errorf("postgres: update key: %w", err)
+	}
+	n, err := affected(db.pool.Exec(ctx, `UPDATE keys SET
+		key_name = $1, key_alias = $2, models = $3, user_id = $4, team_id = $5,
+		max_budget = $6, metadata = $7, expires_at = $8, updated_at = $9
+		WHERE token = $10`,
+		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
+		k.MaxBudget, meta, k.ExpiresAt, k.UpdatedAt,
+		k.Token))
+	if err != nil {
+		return fmt.Errorf("postgres: update key: %w", err)
+	}
+	if n == 0 {
+		return errKeyNotFound()
+	}
+	return nil
+}
+
+// DeleteKey deletes the key with the given token, or returns ENOTFOUND. The
+// key's files, batches and spend logs stay.
+func (db *DB) DeleteKey(ctx context.Context, token string) error {
+	n, err := affected(db.pool.Exec(ctx, `DELETE FROM keys WHERE token = $1`, token))
+	if err != nil {
+		return fmt.Errorf("postgres: delete key: %w", err)
+	}
+	if n == 0 {
+		return errKeyNotFound()
+	}
+	return nil
+}
+
+func scanKey(row pgx.Row) (*batchgate.Key, error) {
+	var (
+		k            batchgate.Key
+		models, meta []byte
+		expires      *time.Time
+	)
+	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
+		&k.MaxBudget, &k.Spend, &meta, &expires, &k.CreatedAt, &k.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := scanJSON(models, &k.Models); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	if err := scanJSON(meta, &k.Metadata); err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	k.ExpiresAt = utcPtr(expires)
+	k.CreatedAt = utc(k.CreatedAt)
+	k.UpdatedAt = utc(k.UpdatedAt)
+	return &k, nil
+}

@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/batchgate/batchgate"
+	"github.com/jackc/pgx/v5"
+)
+
+const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
+	model, model_id, input_tokens, output_tokens, cost, created_at`
+
+// RecordSpend bills a batch once: in one transaction it inserts s and adds
+// s.Cost to the spend of the key s.Owner.KeyToken, if that key exists. It
+// reports false, changing nothing, if s.BatchID was already billed. A
+// concurrent call for the same batch waits on the first one's insert and
+// then inserts nothing.
+func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, error) {
+	var billed bool
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		n, err := affected(tx.Exec(ctx, `INSERT INTO spend_logs (`+spendColumns+`)
+			VALUES (`+placeholders(10)+`)
+			ON CONFLICT DO NOTHING`,
+			s.BatchID, s.Owner.KeyToken, s.Owner.UserID, s.Owner.TeamID, s.Model, s.ModelID,
+			s.Usage.InputTokens, s.Usage.OutputTokens, s.Cost, s.CreatedAt))
+		if err != nil || n == 0 {
+			return err
+		}
+		if s.Owner.KeyToken != "" {
+			if _, err := tx.Exec(ctx, `UPDATE keys SET spend = spend + $1 WHERE token = $2`,
+				s.Cost, s.Owner.KeyToken); err != nil {
+				return err
+			}
+		}
+		billed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("postgres: record spend: %w", err)
+	}
+	return billed, nil
+}
+
+// FindSpendLogs returns the spend logs scope may see, newest first.
+func (db *DB) FindSpendLogs(ctx context.Context, scope batchgate.Scope) ([]*batchgate.SpendLog, error) {
+	var q query
+	cond, ok := q.scope(scope)
+	if !ok {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+spendColumns+` FROM spend_logs WHERE `+cond+
+		` ORDER BY created_at DESC, batch_id DESC`, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find spend logs: %w", err)
+	}
+	logs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*batchgate.SpendLog, error) {
+		var s batchgate.SpendLog
+		if err := row.Scan(&s.BatchID, &s.Owner.KeyToken, &s.Owner.UserID, &s.Owner.TeamID,
+			&s.Model, &s.ModelID, &s.Usage.InputTokens, &s.Usage.OutputTokens, &s.Cost, &s.CreatedAt); err != nil {
+			return nil, err
+		}
+		s.CreatedAt = utc(s.CreatedAt)
+		return &s, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find spend logs: %w", err)
+	}
+	return logs, nil
+}

@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/batchgate/batchgate"
+)
+
+const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
+	max_budget, spend, metadata, expires_at, created_at, updated_at`
+
+// The key's token is a secret's hash: errors don't echo it.
+func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
+func errKeyConflict() error { return batchgate.Errorf(batchgate.ECONFLICT, "key already exists") }
+
+// CreateKey stores k. It returns ECONFLICT if a key with k.Token exists.
+func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
+	models, err := jsonText(k.Models)
+	if err != nil {
+		return fmt.Errorf("sqlite: create key: %w", err)
+	}
+	meta, err := jsonText(k.Metadata)
+	if err != nil {
+		return fmt.Errorf("sqlite: create key: %w", err)
+	}
+	n, err := affected(db.write.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
+		k.MaxBudget, k.Spend, meta, millisPtr(k.ExpiresAt), millis(k.CreatedAt), millis(k.UpdatedAt)))
+	if err != nil {
+		return fmt.Errorf("sqlite: create key: %w", err)
+	}
+	if n == 0 {
+		return errKeyConflict()
+	}
+	return nil
+}
+
+// FindKeyByToken returns the key with the given token, or ENOTFOUND.
+func (db *DB) FindKeyByToken(ctx context.Context, token string) (*batchgate.Key, error) {
+	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE token = ?`, token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errKeyNotFound()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find key: %w", err)
+	}
+	return k, nil
+}
+
+// FindKeys returns the keys of user userID and team teamID, newest first.
+// An empty userID or teamID does not filter: FindKeys(ctx, "", "") returns
+// every key.
+func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate.Key, error) {
+	var w where
+	if userID != "" {
+		w.add("user_id = ?", userID)
+	}
+	if teamID != "" {
+		w.add("team_id = ?", teamID)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys`+w.String()+
+		` ORDER BY created_at DESC, token DESC`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []*batchgate.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: find keys: %w", err)
+	}
+	return keys, nil
+}
+
+// UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
+// Token and CreatedAt never change, and neither does Spend: RecordSpend adds
+// to it atomically, which a read-modify-write here could undo.
+func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
+	models, err := jsonText(k.Models)
+	if err != nil {
+		return fmt.Errorf("sqlite: update key: %w", err)
+	}
+	meta, err := jsonText(k.Metadata)
+	if err != nil {
+		return fmt.Errorf("sqlite: update key: %w", err)
+	}
+	n, err := affected(db.write.ExecContext(ctx, `UPDATE keys SET
+		key_name = ?, key_alias = ?, models = ?, user_id = ?, team_id = ?,
+		max_budget = ?, metadata = ?, expires_at = ?, updated_at = ?
+		WHERE token = ?`,
+		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
+		k.MaxBudget, meta, millisPtr(k.ExpiresAt), millis(k.UpdatedAt),
+		k.Token))
+	if err != nil {
+		return fmt.Errorf("sqlite: update key: %w", err)
+	}
+	if n == 0 {
+		return errKeyNotFound()
+	}
+	return nil
+}
+
+// DeleteKey deletes the key with the given token, or returns ENOTFOUND. The
+// key's files, batches and spend logs stay.
+func (db *DB) DeleteKey(ctx context.Context, token string) error {
+	n, err := affected(db.write.ExecContext(ctx, `DELETE FROM keys WHERE token = ?`, token))
+	if err != nil {
+		return fmt.Errorf("sqlite: delete key: %w", err)
+	}
+	if n == 0 {
+		return errKeyNotFound()
+	}
+	return nil
+}
+
+func scanKey(row rowScanner) (*batchgate.Key, error) {
+	var (
+		k                    batchgate.Key
+		models, meta         []byte
+		expires              sql.NullInt64
+		maxBudget            sql.NullFloat64
+		createdAt, updatedAt int64
+	)
+	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
+		&maxBudget, &k.Spend, &meta, &expires, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	if err := scanJSON(models, &k.Models); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	if err := scanJSON(meta, &k.Metadata); err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	if maxBudget.Valid {
+		k.MaxBudget = &maxBudget.Float64
+	}
+	k.ExpiresAt = fromMillisPtr(expires)
+	k.CreatedAt = fromMillis(createdAt)
+	k.UpdatedAt = fromMillis(updatedAt)
+	return &k, nil
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: starts a real S3-protocol server
+# (moto_server) and a throwaway PostgreSQL 15, points the tests at them through
+# environment variables, runs vet and every test, and stops the servers.
+#
+#   scripts/test.sh            # everything
+#   scripts/test.sh ./bedrocksim/...   # a subset (arguments go to `go test`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export BATCHGATE_CI=1
+work=$(mktemp -d /tmp/batchgate-test.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+	if [ -n "${PGBIN:-}" ] && [ -d "$work/pg/data" ]; then
+		runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { # url
+	for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
+	echo "timed out waiting for $1" >&2; return 1
+}
+
+# S3: moto_server (installed on every machine of this kind).
+s3port=$(free_port)
+moto_server -H 127.0.0.1 -p "$s3port" >"$work/moto.log" 2>&1 &
+pids+=($!)
+export BATCHGATE_TEST_S3_ENDPOINT="http://127.0.0.1:$s3port"
+wait_http "$BATCHGATE_TEST_S3_ENDPOINT/moto-api/"
+
+# PostgreSQL 15: initdb refuses root, so the cluster belongs to the postgres user.
+PGBIN=$(pg_config --bindir)
+pgport=$(free_port)
+mkdir -p "$work/pg/sock"
+chmod 755 "$work"
+chown -R postgres:postgres "$work/pg"
+runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >"$work/pg/initdb.log"
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
+	-o "-c listen_addresses=127.0.0.1 -p $pgport -k $work/pg/sock -c fsync=off -c max_connections=200" start >/dev/null
+export BATCHGATE_TEST_POSTGRES_DSN="postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable"
+
+echo "moto_server: $BATCHGATE_TEST_S3_ENDPOINT  postgres: $BATCHGATE_TEST_POSTGRES_DSN"
+
+go vet ./...
+if [ "$#" -eq 0 ]; then set -- ./...; fi
+go test -count=1 -timeout 20m "$@"
