@@ -1,0 +1,314 @@
+package translate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// caps is what one family (and model, and invocation type) can honour.
+// check rejects, with the parameter's name, whatever a request asks beyond it.
+type caps struct {
+	name string // for messages, e.g. "Anthropic Claude models"
+
+	tempMax          float64
+	tempXorTopP      bool // temperature and top_p cannot both be given
+	topK             bool
+	topKMax          int64 // 0: no limit
+	stop             bool
+	maxStop          int // 0: no limit
+	stopNonBlank     bool
+	tools            bool
+	toolsWhy         string // why tools are not supported, when they are not
+	toolChoiceNone   bool
+	toolChoiceFunc   bool
+	parallelFalse    bool
+	responseFormat   bool
+	formatViaTool    bool // response_format becomes a forced tool call
+	reasoning        bool
+	reasoningWhy     string          // why reasoning is not supported, when it is not
+	reasoningLevels  map[string]bool // allowed reasoning_effort values; nil: all
+	thinking         bool
+	images           bool
+	imagesWhy        string // why images are not supported, when they are not
+	maxImages        int    // 0: no limit
+	maxImageBytes    int    // 0: no limit
+	maxImageDim      int    // 0: no limit
+	pdf              bool
+	names            bool
+	maxTokensMax     int64 // 0: no limit
+	maxTokensDefault int64 // 0: the model's own default
+}
+
+// Claude's image limits on Bedrock: 3.75 MB and 8000 px a side, 20 images
+// (Bedrock Claude and Converse documentation).
+const (
+	claudeMaxImageBytes = 3_932_160
+	claudeMaxImageDim   = 8000
+	claudeMaxImages     = 20
+	claudeDefaultTokens = 4096
+)
+
+func capsFor(r resolved) caps {
+	var k caps
+	switch r.family {
+	case Anthropic:
+		k = caps{
+			name: "Anthropic Claude models", tempMax: 1, topK: true, stop: true, stopNonBlank: true,
+			tools: true, toolChoiceNone: true, toolChoiceFunc: true, parallelFalse: true,
+			responseFormat: true, formatViaTool: true,
+			images: true, maxImages: claudeMaxImages, maxImageBytes: claudeMaxImageBytes, maxImageDim: claudeMaxImageDim,
+			pdf: true, maxTokensMax: claudeMaxOutput(r.base), maxTokensDefault: claudeDefaultTokens,
+			tempXorTopP: claudeOneSampler(r.base),
+		}
+		if claudeThinkingSupported(r.base) {
+			k.reasoning, k.thinking = true, true
+		} else {
+			k.reasoningWhy = "extended thinking needs Claude 3.7 Sonnet or a later Claude model"
+		}
+	case Nova:
+		k = caps{
+			name: "Amazon Nova models", tempMax: 1, topK: true, stop: true,
+			tools: true, toolChoiceFunc: true, responseFormat: true, formatViaTool: true,
+			images: true, reasoningWhy: "batchgate does not map reasoning_effort to Nova's reasoning configuration",
+		}
+	case Llama:
+		k = caps{name: "Meta Llama models", tempMax: 1, maxTokensMax: 2048,
+			toolsWhy: "Meta Llama models take a raw prompt on Bedrock InvokeModel"}
+		if ok, n := llamaVision(r.base); ok {
+			k.images, k.maxImages = true, n
+		} else {
+			k.imagesWhy = "only Llama 3.2 11B/90B Vision and Llama 4 take images"
+		}
+	case Mistral:
+		if mistralChat(r.base) {
+			k = caps{name: "Mistral chat models", tempMax: 1, tools: true, toolChoiceNone: true}
+			k.images = r.converse && strings.Contains(r.base, "pixtral")
+		} else {
+			k = caps{name: "Mistral text-completion models", tempMax: 1, topK: true, topKMax: 200, stop: true, maxStop: 10,
+				toolsWhy: "this Mistral model takes a raw prompt on Bedrock InvokeModel"}
+		}
+	case OpenAI:
+		k = caps{
+			name: "OpenAI-compatible models on Bedrock", tempMax: 2, stop: true,
+			tools: true, toolChoiceNone: true, toolChoiceFunc: true, parallelFalse: true,
+			responseFormat: true, names: true,
+		}
+		if strings.HasPrefix(r.base, "openai.gpt-oss") {
+			k.reasoning = true
+			k.reasoningLevels = map[string]bool{"low": true, "medium": true, "high": true}
+		} else {
+			k.reasoningWhy = "of the OpenAI-compatible models only gpt-oss takes reasoning_effort"
+		}
+	}
+	if r.converse {
+		k.name += " (Converse)"
+		k.tools, k.toolsWhy = false, "Bedrock batch jobs of the Converse type reject toolConfig; use the InvokeModel invocation type for tool calling"
+		k.responseFormat, k.pdf, k.names, k.parallelFalse = false, false, false, false
+		if r.family == Llama || r.family == Mistral {
+			k.topK = false
+		}
+		if r.family == Anthropic {
+			k.maxImages = claudeMaxImages
+		}
+	}
+	return k
+}
+
+func (k *caps) check(c *chatRequest) *LineError {
+	unsupported := func(param string) *LineError {
+		return lerrf(CodeUnsupportedParameter, param, "%s is not supported by %s", param, k.name)
+	}
+	if c.temperature != nil && *c.temperature > k.tempMax {
+		return lerrf(CodeInvalidValue, "temperature", "temperature must be between 0 and %g for %s", k.tempMax, k.name)
+	}
+	if k.tempXorTopP && c.temperature != nil && c.topP != nil {
+		return lerrf(CodeUnsupportedValue, "top_p", "this Claude model rejects temperature and top_p together: give only one")
+	}
+	if c.topK != nil {
+		if !k.topK {
+			return unsupported("top_k")
+		}
+		if k.topKMax > 0 && *c.topK > k.topKMax {
+			return lerrf(CodeInvalidValue, "top_k", "top_k must be at most %d for %s", k.topKMax, k.name)
+		}
+	}
+	if len(c.stop) > 0 {
+		if !k.stop {
+			return unsupported("stop")
+		}
+		if k.maxStop > 0 && len(c.stop) > k.maxStop {
+			return lerrf(CodeInvalidValue, "stop", "%s take at most %d stop sequences", k.name, k.maxStop)
+		}
+		if k.stopNonBlank {
+			for i, s := range c.stop {
+				if strings.TrimSpace(s) == "" {
+					return lerrf(CodeInvalidValue, fmt.Sprintf("stop[%d]", i), "%s reject stop sequences made only of white space", k.name)
+				}
+			}
+		}
+	}
+	if !k.tools {
+		why := k.toolsWhy
+		if why == "" {
+			why = "it is not supported by " + k.name
+		}
+		if len(c.tools) > 0 {
+			return lerrf(CodeUnsupportedParameter, "tools", "tools cannot be used: %s", why)
+		}
+		if p, ok := c.hasToolUse(); ok {
+			return lerrf(CodeUnsupportedValue, p, "tool calls and tool messages cannot be used: %s", why)
+		}
+	}
+	if tc := c.toolChoice; tc != nil {
+		if tc.mode == "none" && !k.toolChoiceNone {
+			return lerrf(CodeUnsupportedValue, "tool_choice", "tool_choice none is not supported by %s; leave tools out instead", k.name)
+		}
+		if tc.mode == "function" && !k.toolChoiceFunc {
+			return lerrf(CodeUnsupportedValue, "tool_choice", "forcing a named function is not supported by %s; use required", k.name)
+		}
+	}
+	if c.parallelToolCalls != nil && !k.parallelFalse {
+		return lerrf(CodeUnsupportedValue, "parallel_tool_calls", "parallel_tool_calls false is not supported by %s", k.name)
+	}
+	if c.responseFormat != nil {
+		if !k.responseFormat {
+			return unsupported("response_format")
+		}
+		if k.formatViaTool && len(c.tools) > 0 {
+			return lerrf(CodeUnsupportedValue, "response_format", "%s produce JSON output through a forced tool call, so response_format cannot be combined with tools", k.name)
+		}
+	}
+	if c.reasoningEffort != "" {
+		if !k.reasoning {
+			if k.reasoningWhy != "" {
+				return lerrf(CodeUnsupportedParameter, "reasoning_effort", "reasoning_effort is not supported by this model: %s", k.reasoningWhy)
+			}
+			return unsupported("reasoning_effort")
+		}
+		if k.reasoningLevels != nil && !k.reasoningLevels[c.reasoningEffort] {
+			return lerrf(CodeUnsupportedValue, "reasoning_effort", "reasoning_effort %s is not supported by %s", c.reasoningEffort, k.name)
+		}
+	}
+	if c.thinking != nil && !k.thinking {
+		if k.reasoningWhy != "" {
+			return lerrf(CodeUnsupportedParameter, "thinking", "thinking is not supported by this model: %s", k.reasoningWhy)
+		}
+		return unsupported("thinking")
+	}
+	if c.maxTokens > 0 && k.maxTokensMax > 0 && c.maxTokens > k.maxTokensMax {
+		return lerrf(CodeInvalidValue, c.maxTokensParam, "%s must be at most %d for this model", c.maxTokensParam, k.maxTokensMax)
+	}
+	images := 0
+	for i := range c.messages {
+		m := &c.messages[i]
+		if m.name != "" && !k.names {
+			return lerrf(CodeUnsupportedParameter, m.param()+".name", "message names are not supported by %s", k.name)
+		}
+		for _, p := range m.parts {
+			switch p.kind {
+			case partImage:
+				images++
+				if !k.images {
+					if k.imagesWhy != "" {
+						return lerrf(CodeUnsupportedValue, p.param, "image input is not supported by this model: %s", k.imagesWhy)
+					}
+					return lerrf(CodeUnsupportedValue, p.param, "image input is not supported by %s", k.name)
+				}
+				if k.maxImages > 0 && images > k.maxImages {
+					return lerrf(CodeUnsupportedValue, p.param, "this model takes at most %d image(s) per request", k.maxImages)
+				}
+				if k.maxImageBytes > 0 && p.size > k.maxImageBytes {
+					return lerrf(CodeInvalidValue, p.param, "the image is %d bytes; %s take at most %d", p.size, k.name, k.maxImageBytes)
+				}
+				if k.maxImageDim > 0 && (p.width > k.maxImageDim || p.height > k.maxImageDim) {
+					return lerrf(CodeInvalidValue, p.param, "the image is %dx%d pixels; %s take at most %d pixels a side", p.width, p.height, k.name, k.maxImageDim)
+				}
+			case partPDF:
+				if !k.pdf {
+					return lerrf(CodeUnsupportedValue, p.param, "PDF input is not supported by %s", k.name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Model variants.
+
+func claudeName(base string) string { return strings.TrimPrefix(base, "anthropic.") }
+
+// claudeThinkingSupported: extended thinking exists from Claude 3.7 Sonnet on.
+func claudeThinkingSupported(base string) bool {
+	name := claudeName(base)
+	switch {
+	case strings.HasPrefix(name, "claude-3-7"):
+		return true
+	case strings.HasPrefix(name, "claude-3"), strings.HasPrefix(name, "claude-v"), strings.HasPrefix(name, "claude-instant"):
+		return false
+	}
+	return true
+}
+
+// claudeMaxOutput is the output token limit of the older Claude models; 0
+// for newer ones, whose limits are larger than anything checked here.
+func claudeMaxOutput(base string) int64 {
+	name := claudeName(base)
+	switch {
+	case strings.HasPrefix(name, "claude-3-5-sonnet-20240620"):
+		return 4096
+	case strings.HasPrefix(name, "claude-3-5"):
+		return 8192
+	case strings.HasPrefix(name, "claude-3-haiku"), strings.HasPrefix(name, "claude-3-sonnet"),
+		strings.HasPrefix(name, "claude-3-opus"), strings.HasPrefix(name, "claude-v"), strings.HasPrefix(name, "claude-instant"):
+		return 4096
+	}
+	return 0
+}
+
+// claudeOneSampler reports whether a Claude model rejects temperature and
+// top_p together, as Claude Opus 4.1 and the models after it do.
+func claudeOneSampler(base string) bool {
+	// Claude 3.x ids are claude-3-5-sonnet-…; later ones claude-sonnet-4-5-….
+	parts := strings.Split(claudeName(base), "-")
+	if len(parts) < 3 || parts[0] != "claude" {
+		return false
+	}
+	if _, err := strconv.Atoi(parts[1]); err == nil {
+		return false
+	}
+	major, err := strconv.Atoi(parts[2])
+	if err != nil {
+		return false
+	}
+	minor := 0
+	if len(parts) > 3 && len(parts[3]) <= 2 {
+		minor, _ = strconv.Atoi(parts[3])
+	}
+	return major > 4 || major == 4 && minor >= 1
+}
+
+func llama4(base string) bool { return strings.HasPrefix(base, "meta.llama4") }
+
+// llamaVision reports whether a Llama model takes images, and how many
+// (Llama 3.2 11B and 90B Vision take one).
+func llamaVision(base string) (bool, int) {
+	switch {
+	case llama4(base):
+		return true, 0
+	case strings.HasPrefix(base, "meta.llama3-2-11b"), strings.HasPrefix(base, "meta.llama3-2-90b"):
+		return true, 1
+	}
+	return false, 0
+}
+
+// mistralChat reports whether a Mistral model takes the chat body (messages)
+// rather than the text-completion prompt.
+func mistralChat(base string) bool {
+	for _, p := range []string{"mistral.mistral-7b-instruct", "mistral.mixtral-8x7b-instruct", "mistral.mistral-large-2402", "mistral.mistral-small-2402"} {
+		if strings.HasPrefix(base, p) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,202 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Codes of LineError, used as OpenAI errors.data[].code values.
+const (
+	CodeInvalidJSON          = "invalid_json_line"          // the line is not a JSON object
+	CodeMissingParameter     = "missing_required_parameter" // a required field is absent or null
+	CodeInvalidType          = "invalid_type"               // a field has the wrong JSON type
+	CodeInvalidValue         = "invalid_value"              // a field's value is out of range or malformed
+	CodeUnknownParameter     = "unknown_parameter"          // not an OpenAI parameter at all
+	CodeUnsupportedParameter = "unsupported_parameter"      // an OpenAI parameter the model family cannot honour
+	CodeUnsupportedValue     = "unsupported_value"          // a value of a parameter the model family cannot honour
+	CodeUnsupportedModel     = "unsupported_model"          // the deployment's model cannot be translated for
+	CodeRecordTooLarge       = "record_too_large"           // the translated record exceeds Bedrock's size limit
+)
+
+// OpenAI endpoints a batch line may name.
+const (
+	EndpointChatCompletions = "/v1/chat/completions"
+	EndpointEmbeddings      = "/v1/embeddings"
+)
+
+// Request is one parsed line of an OpenAI batch input file.
+type Request struct {
+	CustomID string
+	Method   string // always "POST"
+	URL      string // EndpointChatCompletions or EndpointEmbeddings
+	Model    string // body.model, as written
+	Body     json.RawMessage
+
+	parsed object  // Body decoded by ParseLine, reused by ToBedrock
+	pre    *bodyIn // Body decoded by ParseLine's fast path
+}
+
+// LineError is a problem with one input line. Its fields map to OpenAI's
+// errors.data item {code, message, param, line}.
+type LineError struct {
+	Line    int    // 1-based line number in the input file; 0 if unknown
+	Code    string // one of the Code constants
+	Param   string // the offending field, e.g. "messages[2].content[0].image_url.url"; "" if none
+	Message string // human-readable; safe to show the client
+}
+
+func (e *LineError) Error() string {
+	var b strings.Builder
+	if e.Line > 0 {
+		b.WriteString("line ")
+		b.WriteString(strconv.Itoa(e.Line))
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+func lerrf(code, param, format string, args ...any) *LineError {
+	return &LineError{Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+var envelopeKeys = map[string]bool{"custom_id": true, "method": true, "url": true, "body": true}
+
+// ParseLine checks the envelope of one input line: a JSON object with
+// custom_id a non-empty string, method "POST", url one of
+// /v1/chat/completions or /v1/embeddings (also accepted without the /v1
+// prefix, and normalised to it), and body an object whose model is a
+// non-empty string. Unknown envelope keys are rejected. It does not check
+// custom_id uniqueness (the caller does) nor the body's parameters
+// (ToBedrock does). Leading and trailing white space is ignored; a blank
+// line is an error, so callers skip blank lines they want to tolerate.
+func ParseLine(lineNo int, raw []byte) (Request, *LineError) {
+	req, lerr := parseLine(raw)
+	if lerr != nil {
+		lerr.Line = lineNo
+	}
+	return req, lerr
+}
+
+func parseLine(raw []byte) (Request, *LineError) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return Request{}, lerrf(CodeInvalidJSON, "", "the line is empty")
+	}
+	if req, lerr, ok := parseLineFast(raw); ok {
+		return req, lerr
+	}
+	return parseLineSlow(raw)
+}
+
+// parseLineSlow decodes the envelope and the body as maps of raw values.
+func parseLineSlow(raw []byte) (Request, *LineError) {
+	env, ok := asObject(raw)
+	if !ok {
+		if json.Valid(raw) {
+			return Request{}, lerrf(CodeInvalidJSON, "", "the line must be a JSON object")
+		}
+		return Request{}, lerrf(CodeInvalidJSON, "", "the line is not valid JSON")
+	}
+	if k := unknownKey(env, envelopeKeys); k != "" {
+		return Request{}, lerrf(CodeUnknownParameter, k, "unknown field %q: a line has custom_id, method, url and body", k)
+	}
+	var body object
+	if raw, ok := env.present("body"); ok {
+		body, _ = asObject(raw)
+	}
+	req, lerr := checkEnvelope(env, body)
+	if lerr != nil {
+		return Request{}, lerr
+	}
+	req.Body = env["body"]
+	req.parsed = body
+	return req, nil
+}
+
+// checkEnvelope checks the envelope fields; body is the decoded body, nil
+// if it is not an object.
+func checkEnvelope(env, body object) (Request, *LineError) {
+	var req Request
+	var lerr *LineError
+	if req.CustomID, lerr = requiredString(env, "custom_id", "custom_id"); lerr != nil {
+		return Request{}, lerr
+	}
+	method, lerr := requiredString(env, "method", "method")
+	if lerr != nil {
+		return Request{}, lerr
+	}
+	if !strings.EqualFold(method, "POST") {
+		return Request{}, lerrf(CodeInvalidValue, "method", "method must be POST, not %q", method)
+	}
+	req.Method = "POST"
+	url, lerr := requiredString(env, "url", "url")
+	if lerr != nil {
+		return Request{}, lerr
+	}
+	var ok bool
+	if req.URL, ok = normalizeURL(url); !ok {
+		switch strings.TrimPrefix(url, "/v1") {
+		case "/completions", "/responses", "/moderations":
+			return Request{}, lerrf(CodeUnsupportedValue, "url", "url %q is not supported: batchgate runs /v1/chat/completions and /v1/embeddings batches", url)
+		}
+		return Request{}, lerrf(CodeInvalidValue, "url", "url must be /v1/chat/completions or /v1/embeddings, not %q", url)
+	}
+	if _, present := env.present("body"); !present {
+		return Request{}, lerrf(CodeMissingParameter, "body", "body is required")
+	}
+	if body == nil {
+		return Request{}, lerrf(CodeInvalidType, "body", "body must be a JSON object")
+	}
+	if req.Model, lerr = requiredString(body, "model", "body.model"); lerr != nil {
+		return Request{}, lerr
+	}
+	return req, nil
+}
+
+// normalizeURL maps the accepted spellings of a batch endpoint to its /v1 form.
+func normalizeURL(u string) (string, bool) {
+	switch u {
+	case EndpointChatCompletions, "/chat/completions":
+		return EndpointChatCompletions, true
+	case EndpointEmbeddings, "/embeddings":
+		return EndpointEmbeddings, true
+	}
+	return "", false
+}
+
+// requiredString returns o[key], which must be a non-empty string.
+func requiredString(o object, key, param string) (string, *LineError) {
+	raw, ok := o[key]
+	if !ok || isNull(raw) {
+		return "", lerrf(CodeMissingParameter, param, "%s is required", param)
+	}
+	s, ok := asString(raw)
+	if !ok {
+		return "", lerrf(CodeInvalidType, param, "%s must be a string", param)
+	}
+	if s == "" {
+		return "", lerrf(CodeInvalidValue, param, "%s must not be empty", param)
+	}
+	return s, nil
+}
+
+// unknownKey returns the first key of o (in sorted order, so errors are
+// deterministic) that is not in known, or "".
+func unknownKey(o object, known map[string]bool) string {
+	var bad []string
+	for k := range o {
+		if !known[k] {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	sort.Strings(bad)
+	return bad[0]
+}

@@ -1,0 +1,344 @@
+// Package translate converts OpenAI batch input lines into Amazon Bedrock
+// batch inference records, and Bedrock batch output records back into OpenAI
+// batch output lines.
+//
+// The package is pure: no AWS SDK, no network, no clock. The record format
+// is chosen by the deployment's model id (see FamilyOf), never by what the
+// user wrote in body.model.
+//
+// Rules followed by every translator:
+//   - An OpenAI parameter the target family cannot honour is rejected with a
+//     *LineError naming it (Param), or mapped faithfully. Nothing is dropped,
+//     except parameters whose value is OpenAI's default (n=1, stream=false,
+//     logprobs=false, presence_penalty=0, ...) and the few parameters that
+//     never change the generated output (user, metadata, store,
+//     safety_identifier, prompt_cache_key, service_tier auto/default).
+//   - Values Bedrock would reject only after the job has run (and been paid
+//     for) are checked here: ranges, image formats and sizes, tool-call ids,
+//     conversation shape.
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Family is a Bedrock model family, decided by the deployment's model id,
+// never by the user's body.model.
+type Family string
+
+// Model families Bedrock batch inference supports.
+const (
+	Unknown    Family = "unknown"
+	Anthropic  Family = "anthropic"   // Claude, Anthropic Messages API
+	Nova       Family = "nova"        // Amazon Nova understanding models, messages-v1
+	Llama      Family = "llama"       // Meta Llama 3.x and 4, prompt templates
+	Mistral    Family = "mistral"     // Mistral text-completion and chat models
+	OpenAI     Family = "openai"      // OpenAI-compatible chat bodies: gpt-oss, Qwen3, DeepSeek-V3
+	TitanEmbed Family = "titan-embed" // Amazon Titan Text Embeddings V2
+)
+
+// Endpoint returns the OpenAI endpoint a batch for the family uses:
+// /v1/embeddings for TitanEmbed, /v1/chat/completions otherwise, "" for Unknown.
+func (f Family) Endpoint() string {
+	switch f {
+	case TitanEmbed:
+		return EndpointEmbeddings
+	case Anthropic, Nova, Llama, Mistral, OpenAI:
+		return EndpointChatCompletions
+	}
+	return ""
+}
+
+// Invocation types of a Bedrock batch job (CreateModelInvocationJob's
+// modelInvocationType).
+const (
+	InvokeModel = "InvokeModel"
+	Converse    = "Converse"
+)
+
+// Options describe the deployment a file is translated for.
+type Options struct {
+	// ModelID is the deployment's Bedrock model id, as in the config:
+	// "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", a bare id, or an ARN.
+	ModelID string
+	// Family overrides FamilyOf(ModelID) when set.
+	Family Family
+	// InvocationType is InvokeModel (the default, when empty) or Converse.
+	InvocationType string
+}
+
+// resolved is Options after defaulting and checking.
+type resolved struct {
+	family   Family
+	base     string // foundation model id, see BaseModel
+	converse bool
+}
+
+func (o Options) resolve() (resolved, error) {
+	r := resolved{family: o.Family, base: BaseModel(o.ModelID)}
+	if r.family == "" {
+		r.family = familyOfBase(r.base)
+	}
+	switch r.family {
+	case Anthropic, Nova, Llama, Mistral, OpenAI, TitanEmbed:
+	case Unknown:
+		return r, fmt.Errorf("model %q is not a model family batchgate can translate for (Anthropic Claude, Amazon Nova, Meta Llama 3/4, Mistral, gpt-oss/Qwen3/DeepSeek-V3, Titan Text Embeddings V2)", o.ModelID)
+	default:
+		return r, fmt.Errorf("unknown model family %q", r.family)
+	}
+	switch o.InvocationType {
+	case "", InvokeModel:
+	case Converse:
+		if r.family == TitanEmbed {
+			return r, fmt.Errorf("model %q is an embeddings model: the Converse invocation type is for chat models only", o.ModelID)
+		}
+		r.converse = true
+	default:
+		return r, fmt.Errorf("invocation type %q is not InvokeModel or Converse", o.InvocationType)
+	}
+	return r, nil
+}
+
+// Check reports whether the options name a model family and invocation type
+// that can be translated. The gateway calls it when loading the config.
+func (o Options) Check() error {
+	_, err := o.resolve()
+	return err
+}
+
+// MaxRecordBytes is the largest modelInput accepted: the InvokeModel body
+// limit (25,000,000 bytes, bedrock-runtime service model). Anthropic
+// documents a lower 20 MB payload limit, applied to Claude.
+const (
+	MaxRecordBytes          = 25_000_000
+	maxAnthropicRecordBytes = 20_000_000
+)
+
+// ToBedrock translates the request body into the Bedrock modelInput for the
+// deployment and returns the full record line
+// {"recordId":<custom_id>,"modelInput":{…}}, without a trailing newline.
+//
+// An unsupported OpenAI parameter gives a *LineError with Param set; invalid
+// values (missing messages, bad roles, out-of-range numbers, http image URLs,
+// ...) give a *LineError too. The error's Line is lineNo.
+func ToBedrock(opts Options, lineNo int, req Request) ([]byte, *LineError) {
+	rec, lerr := toBedrock(opts, req)
+	if lerr != nil {
+		lerr.Line = lineNo
+		return nil, lerr
+	}
+	return rec, nil
+}
+
+func toBedrock(opts Options, req Request) ([]byte, *LineError) {
+	r, err := opts.resolve()
+	if err != nil {
+		return nil, &LineError{Code: CodeUnsupportedModel, Message: err.Error()}
+	}
+	if req.CustomID == "" {
+		return nil, lerrf(CodeMissingParameter, "custom_id", "custom_id is required")
+	}
+	body := req.parsed
+	if body == nil {
+		var ok bool
+		if body, ok = asObject(req.Body); !ok {
+			return nil, lerrf(CodeInvalidType, "body", "body must be a JSON object")
+		}
+	}
+	url := req.URL
+	if u, ok := normalizeURL(url); ok {
+		url = u
+	}
+	want := r.family.Endpoint()
+	if url != want {
+		return nil, lerrf(CodeUnsupportedValue, "url", "url %q cannot be used with model %s: its batches use %s", req.URL, opts.ModelID, want)
+	}
+
+	var input any
+	var lerr *LineError
+	if r.family == TitanEmbed {
+		input, lerr = titanRequest(body)
+	} else {
+		var c *chatRequest
+		if c, lerr = parseChat(body, req.pre); lerr != nil {
+			return nil, lerr
+		}
+		k := capsFor(r)
+		if lerr = k.check(c); lerr != nil {
+			return nil, lerr
+		}
+		switch {
+		case r.converse:
+			input, lerr = converseRequest(r, k, c)
+		case r.family == Anthropic:
+			input, lerr = claudeRequest(r, k, c)
+		case r.family == Nova:
+			input, lerr = novaRequest(k, c)
+		case r.family == Llama:
+			input, lerr = llamaRequest(r, k, c)
+		case r.family == Mistral:
+			input, lerr = mistralRequest(r, k, c)
+		case r.family == OpenAI:
+			input, lerr = openAIRequest(r, k, c)
+		}
+	}
+	if lerr != nil {
+		return nil, lerr
+	}
+	rec, err := encodeRecord(req.CustomID, input)
+	if err != nil {
+		// Only reachable with a bug: every value in input is marshalable.
+		return nil, &LineError{Code: CodeInvalidValue, Message: "cannot encode the Bedrock record: " + err.Error()}
+	}
+	limit := MaxRecordBytes
+	if r.family == Anthropic && !r.converse {
+		limit = maxAnthropicRecordBytes
+	}
+	// The record wraps modelInput in ~30 bytes plus the recordId.
+	if n := len(rec) - len(req.CustomID) - 30; n > limit {
+		return nil, lerrf(CodeRecordTooLarge, "", "the translated request is %d bytes; Bedrock accepts at most %d bytes per record for this model", n, limit)
+	}
+	return rec, nil
+}
+
+type record struct {
+	RecordID   string `json:"recordId"`
+	ModelInput any    `json:"modelInput"`
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func encodeRecord(id string, input any) ([]byte, error) {
+	return marshal(record{RecordID: id, ModelInput: input})
+}
+
+// marshal encodes v as compact JSON without HTML escaping (prompt templates
+// are full of '<' and '>') and without a trailing newline.
+func marshal(v any) ([]byte, error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<20 {
+			buf.Reset()
+			bufPool.Put(buf)
+		}
+	}()
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return append([]byte(nil), b...), nil
+}
+
+// Providers whose model ids Bedrock serves; used to strip geography prefixes
+// of cross-region inference profiles ("us.", "eu.", "apac.", "global.", ...).
+var providers = map[string]bool{
+	"anthropic": true, "amazon": true, "meta": true, "mistral": true, "openai": true,
+	"qwen": true, "deepseek": true, "cohere": true, "ai21": true, "writer": true,
+	"twelvelabs": true, "stability": true, "luma": true, "moonshot": true,
+	"moonshotai": true, "minimax": true, "google": true, "nvidia": true,
+}
+
+// BaseModel returns the foundation model id behind a deployment's model id,
+// lower-cased: without the "bedrock/" prefix (and LiteLLM's "converse/" or
+// "invoke/" route), without the cross-region profile geography ("us.",
+// "eu.", "apac.", "global.", "us-gov.", ...), and taken out of a
+// foundation-model or inference-profile ARN.
+// "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0" gives
+// "anthropic.claude-3-5-haiku-20241022-v1:0". An application inference
+// profile or provisioned model ARN gives "" (its model can't be known from
+// the id).
+func BaseModel(modelID string) string {
+	s := strings.ToLower(strings.TrimSpace(modelID))
+	s = strings.TrimPrefix(s, "bedrock/")
+	for _, p := range []string{"converse/", "invoke/"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	if strings.HasPrefix(s, "arn:") {
+		// arn:partition:bedrock:region:account:type/id; ids contain ':' too.
+		parts := strings.SplitN(s, ":", 6)
+		if len(parts) < 6 {
+			return ""
+		}
+		typ, id, ok := strings.Cut(parts[5], "/")
+		if !ok {
+			return ""
+		}
+		switch typ {
+		case "foundation-model", "inference-profile", "system-defined-inference-profile":
+			s = id
+		default:
+			return ""
+		}
+	}
+	if first, rest, ok := strings.Cut(s, "."); ok && !providers[first] {
+		if p, _, ok := strings.Cut(rest, "."); ok && providers[p] {
+			s = rest
+		}
+	}
+	return s
+}
+
+// FamilyOf returns the family of a deployment's model id. It accepts the
+// "bedrock/" prefix, cross-region inference profile ids (us., eu., apac.,
+// global., us-gov., ...) and foundation-model / inference-profile ARNs.
+// Models that Bedrock cannot batch or that batchgate does not translate give
+// Unknown.
+func FamilyOf(modelID string) Family {
+	return familyOfBase(BaseModel(modelID))
+}
+
+func familyOfBase(base string) Family {
+	provider, name, ok := strings.Cut(base, ".")
+	if !ok {
+		return Unknown
+	}
+	switch provider {
+	case "anthropic":
+		if strings.HasPrefix(name, "claude") {
+			return Anthropic
+		}
+	case "amazon":
+		switch {
+		case strings.HasPrefix(name, "titan-embed-text-v2"):
+			return TitanEmbed
+		case strings.HasPrefix(name, "nova-"):
+			for _, not := range []string{"canvas", "reel", "sonic", "embed"} {
+				if strings.Contains(name, not) {
+					return Unknown
+				}
+			}
+			return Nova
+		}
+	case "meta":
+		if strings.HasPrefix(name, "llama3") || strings.HasPrefix(name, "llama4") {
+			return Llama
+		}
+	case "mistral":
+		for _, p := range []string{"mistral-", "mixtral-", "pixtral-", "ministral-", "magistral-"} {
+			if strings.HasPrefix(name, p) {
+				return Mistral
+			}
+		}
+	case "openai":
+		if strings.HasPrefix(name, "gpt-oss") {
+			return OpenAI
+		}
+	case "qwen":
+		if strings.HasPrefix(name, "qwen3") {
+			return OpenAI
+		}
+	case "deepseek":
+		// DeepSeek-R1 takes a raw prompt and is not listed for batch.
+		if strings.HasPrefix(name, "v3") {
+			return OpenAI
+		}
+	}
+	return Unknown
+}
