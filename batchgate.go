@@ -61,6 +61,12 @@ type File struct {
 	Bucket   string // where the object lives; for input files it holds the translated Bedrock records
 	Key      string
 	BatchID  string // for output and error files
+
+	// Worst-case token counts of an input file, for budget reservations:
+	// input tokens estimated from the translated records, and the sum of
+	// every request's output token limit.
+	EstimatedInputTokens int64
+	MaxOutputTokens      int64
 }
 
 // File kinds. Output and error files of a batch share the Bedrock output
@@ -100,6 +106,14 @@ type Batch struct {
 	RequestCounts RequestCounts
 	Usage         Usage
 	Cost          float64
+	// Reserved is the worst-case cost held against the budgets of the key,
+	// user and team while the batch runs; settlement replaces it by Cost.
+	Reserved float64
+
+	// LeaseOwner and LeaseUntil say which replica works the batch, so that
+	// each running batch is polled by one replica at a time.
+	LeaseOwner string
+	LeaseUntil *time.Time
 
 	CreatedAt    time.Time
 	ExpiresAt    *time.Time
@@ -147,31 +161,71 @@ type Usage struct {
 	OutputTokens int64
 }
 
+// Budget is a spend limit shared by keys, users and teams. Spend is what
+// has been billed since the last reset; BudgetDuration ("30d", LiteLLM's
+// form) resets it at BudgetResetAt.
+type Budget struct {
+	MaxBudget      *float64
+	Spend          float64
+	BudgetDuration string
+	BudgetResetAt  *time.Time
+}
+
 // Key is a virtual API key. The secret itself is never stored: Token is its hash.
 type Key struct {
-	Token     string // SHA-256 of the key, hex
-	KeyName   string // masked form shown in listings, e.g. "sk-...abcd"
-	KeyAlias  string
-	Models    []string // model names the key may use; empty means all
-	UserID    string
-	TeamID    string
-	MaxBudget *float64
-	Spend     float64
+	Token    string // SHA-256 of the key, hex
+	KeyName  string // masked form shown in listings, e.g. "sk-...abcd"
+	KeyAlias string
+	Models   []string // model names the key may use; empty means all
+	UserID   string
+	TeamID   string
+	Budget
 	Metadata  map[string]any
 	ExpiresAt *time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
+// User is a LiteLLM internal user: keys with its UserID share its models and budget.
+type User struct {
+	UserID    string
+	UserEmail string
+	UserAlias string
+	Models    []string // empty means all
+	Budget
+	Metadata  map[string]any
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Team groups users and keys under one model list and budget.
+type Team struct {
+	TeamID    string
+	TeamAlias string
+	Models    []string // empty means all
+	Members   []TeamMember
+	Budget
+	Metadata  map[string]any
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TeamMember is a user's membership of a team.
+type TeamMember struct {
+	UserID string
+	Role   string // "admin" or "user", as LiteLLM has it
+}
+
 // Expired reports whether the key has expired at now.
 func (k *Key) Expired(now time.Time) bool { return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) }
 
-// AllowsModel reports whether the key may use model name m.
-func (k *Key) AllowsModel(m string) bool {
-	if len(k.Models) == 0 {
+// ModelAllowed reports whether a model list (of a key, user or team)
+// allows model name m. An empty list allows every model, as in LiteLLM.
+func ModelAllowed(models []string, m string) bool {
+	if len(models) == 0 {
 		return true
 	}
-	for _, x := range k.Models {
+	for _, x := range models {
 		if x == m || x == "*" || x == "all-proxy-models" {
 			return true
 		}
@@ -234,11 +288,30 @@ type Store interface {
 	FindBatches(ctx context.Context, filter BatchFilter) ([]*Batch, error)
 	UpdateBatch(ctx context.Context, b *Batch) error
 
-	// RecordSpend bills a batch once: it inserts the log and adds the cost to
-	// the key's spend in one transaction, and reports false when the batch
-	// was already billed.
+	// ClaimBatches leases up to limit running batches whose lease is free or
+	// expired at now to owner until now+ttl, and returns them with the lease
+	// set. Batches already leased to owner are returned too (renewed).
+	ClaimBatches(ctx context.Context, owner string, now time.Time, ttl time.Duration, limit int) ([]*Batch, error)
+	// ReservedSpend sums Reserved over running batches of the key, the user
+	// and the team of owner (empty ids give 0).
+	ReservedSpend(ctx context.Context, owner Owner) (key, user, team float64, err error)
+
+	CreateUser(ctx context.Context, u *User) error
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	CreateTeam(ctx context.Context, t *Team) error
+	FindTeamByID(ctx context.Context, id string) (*Team, error)
+	UpdateTeam(ctx context.Context, t *Team) error
+
+	// RecordSpend bills a batch once: in one transaction it inserts the log
+	// and adds the cost to the spend of the key, user and team of s.Owner
+	// (those that exist), and reports false when the batch was already billed.
 	RecordSpend(ctx context.Context, s *SpendLog) (bool, error)
 	FindSpendLogs(ctx context.Context, scope Scope) ([]*SpendLog, error)
+	// ResetBudgets sets Spend to 0 on keys, users and teams whose
+	// BudgetResetAt has passed at now, and moves BudgetResetAt on by their
+	// BudgetDuration. It returns how many were reset.
+	ResetBudgets(ctx context.Context, now time.Time) (int, error)
 
 	Close() error
 }
@@ -257,4 +330,14 @@ type ObjectStore interface {
 	Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
 	List(ctx context.Context, bucket, prefix string) ([]Object, error)
 	Delete(ctx context.Context, bucket, key string) error
+}
+
+// TeamShareKey is the team metadata flag that lets every key of a team see
+// the team's files and batches (by default a key sees only its own).
+const TeamShareKey = "batchgate_share_batches"
+
+// SharesObjects reports whether the team's keys see each other's files and batches.
+func (t *Team) SharesObjects() bool {
+	v, _ := t.Metadata[TeamShareKey].(bool)
+	return v
 }

@@ -7,15 +7,16 @@ import (
 
 // Error codes, mapped to HTTP statuses and OpenAI error types in one place (internal/httpapi).
 const (
-	EINVALID      = "invalid"      // 400 invalid_request_error
-	EUNAUTHORIZED = "unauthorized" // 401 authentication_error
-	EFORBIDDEN    = "forbidden"    // 403 permission_denied
-	ENOTFOUND     = "not_found"    // 404 not_found_error
-	ECONFLICT     = "conflict"     // 409 invalid_request_error
-	ETOOLARGE     = "too_large"    // 413 invalid_request_error
-	ERATELIMIT    = "rate_limited" // 429 rate_limit_error
-	EUNAVAILABLE  = "unavailable"  // 503 service_unavailable
-	EINTERNAL     = "internal"     // 500 server_error
+	EINVALID      = "invalid"         // 400 invalid_request_error
+	EUNAUTHORIZED = "unauthorized"    // 401 authentication_error
+	EFORBIDDEN    = "forbidden"       // 403 permission_denied
+	ENOTFOUND     = "not_found"       // 404 not_found_error
+	ECONFLICT     = "conflict"        // 409 invalid_request_error
+	ETOOLARGE     = "too_large"       // 413 invalid_request_error
+	ERATELIMIT    = "rate_limited"    // 429 rate_limit_error
+	EBUDGET       = "budget_exceeded" // 400 budget_exceeded
+	EUNAVAILABLE  = "unavailable"     // 503 service_unavailable
+	EINTERNAL     = "internal"        // 500 server_error
 )
 
 // Error is an error that is safe to show the client. Err holds detail that

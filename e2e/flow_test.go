@@ -83,7 +83,7 @@ func startStack(t *testing.T) *stack {
 
 	simAddr := freeAddr(t)
 	s.simURL = "http://" + simAddr
-	start(t, awsEnv(s.s3URL, ""), s.simURL+"/model-invocation-jobs", "bedrock-sim", "--addr", simAddr, "--step-delay", "100ms", "--region", "us-west-2")
+	start(t, awsEnv(s.s3URL, ""), s.simURL+"/model-invocation-jobs", "bedrock-sim", "--addr", simAddr, "--step-delay", "100ms", "--region", "us-west-2", "--account-id", "888602223428")
 	s.bedrock = bedrock.New(bedrock.Options{Region: "us-west-2", BaseEndpoint: aws.String(s.simURL),
 		Credentials: credentials.NewStaticCredentialsProvider(testenv.AccessKey, testenv.SecretKey, "")})
 

@@ -40,6 +40,11 @@ Usage:
       Run the developer flow end to end against the local gateway.
   batchgate bedrock-sim [--addr 127.0.0.1:4001] [--step-delay 2s] [--min-records 100]
       Run the Bedrock batch emulator standalone.
+  batchgate batch submit FILE --model NAME [--wait] | status ID | list | cancel ID | results ID
+  batchgate files upload|list|get|delete|content ...   (content also reads s3://bucket/key directly)
+  batchgate keys create|list|info|delete ...
+      A command-line client for any batchgate (or OpenAI-compatible) endpoint:
+      --base-url / BATCHGATE_BASE_URL, --api-key / BATCHGATE_API_KEY, --json.
   batchgate version
 `
 
@@ -57,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDemo(ctx, rest, getenv, stdout, stderr)
 	case "bedrock-sim":
 		return runBedrockSim(ctx, rest, getenv, stdout, stderr)
+	case "batch", "files", "keys":
+		return runClient(ctx, cmd, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "batchgate", version)
 		return nil

@@ -84,13 +84,19 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 			"The file has %d requests; Bedrock batch inference for %s needs at least %d per job. Add requests, or use the real-time API for small workloads.", f.Records, d.Name(), min)}
 	}
 
+	reserve := d.Price.Of(batchgate.Usage{InputTokens: f.EstimatedInputTokens, OutputTokens: f.MaxOutputTokens})
+	if err := g.checkBudgets(ctx, c, reserve); err != nil {
+		return nil, err
+	}
+
 	now := g.now()
 	b := &batchgate.Batch{
-		ID: newID("batch_"), Endpoint: f.Endpoint, InputFileID: f.ID, CompletionWindow: req.CompletionWindow,
+		ID: NewID("batch_"), Endpoint: f.Endpoint, InputFileID: f.ID, CompletionWindow: req.CompletionWindow,
 		Metadata: req.Metadata, Owner: c.Owner, Model: d.Name(), ModelID: d.ModelID(),
 		Status: batchgate.StatusValidating, CreatedAt: now, UpdatedAt: now,
 		ExpiresAt:     ptr(now.Add(time.Duration(hours) * time.Hour)),
 		RequestCounts: batchgate.RequestCounts{Total: int64(f.Records)},
+		Reserved:      reserve,
 	}
 	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
 	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")
@@ -143,22 +149,14 @@ func (g *Gateway) fail(b *batchgate.Batch, msg string) {
 	b.Status, b.Message, b.FailedAt, b.UpdatedAt = batchgate.StatusFailed, msg, &now, now
 }
 
-// FindBatch returns a batch the caller may see, refreshed from Bedrock when stale.
+// FindBatch returns a batch the caller may see. Reads never call Bedrock:
+// the reconciler keeps batches current, so no read races it.
 func (g *Gateway) FindBatch(ctx context.Context, c Caller, id string) (*batchgate.Batch, error) {
 	b, err := g.Store.FindBatchByID(ctx, id)
 	if batchgate.IsNotFound(err) || (err == nil && !c.Scope.Allows(b.Owner)) {
 		return nil, notFound("batch", id)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !batchgate.Terminal(b.Status) && g.now().Sub(b.UpdatedAt) >= g.RefreshAfter {
-		if err := g.Refresh(ctx, b); err != nil {
-			// The stored state is still correct, only older: serve it.
-			g.Log.Warn("refresh batch", "batch_id", b.ID, "err", err)
-		}
-	}
-	return b, nil
+	return b, err
 }
 
 // FindBatches lists the caller's batches, newest first.
@@ -277,7 +275,7 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 			return err
 		}
 	}
-	b.Cost = d.Price.Of(b.Usage)
+	b.Cost, b.Reserved = d.Price.Of(b.Usage), 0
 	if _, err := g.Store.RecordSpend(ctx, &batchgate.SpendLog{
 		BatchID: b.ID, Owner: b.Owner, Model: b.Model, ModelID: b.ModelID, Usage: b.Usage, Cost: b.Cost, CreatedAt: now,
 	}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,7 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	}
 
 	f := &batchgate.File{
-		ID: newID("file-"), Purpose: batchgate.PurposeBatch, Filename: up.Filename, CreatedAt: g.now(),
+		ID: NewID("file-"), Purpose: batchgate.PurposeBatch, Filename: up.Filename, CreatedAt: g.now(),
 		Owner: c.Owner, Kind: batchgate.FileInput,
 	}
 
@@ -170,7 +171,33 @@ func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment
 	}
 	out.Write(rec)
 	out.WriteByte('\n')
+	// For budget reservations: ~4 bytes a token over-counts JSON, which errs
+	// on the side of holding too much.
+	f.EstimatedInputTokens += int64(len(rec))/4 + 1
+	f.MaxOutputTokens += maxOutputTokens(req)
 	return nil
+}
+
+// defaultMaxTokens is what a chat request may produce when it sets no limit.
+const defaultMaxTokens = 4096
+
+// maxOutputTokens returns a request's output token limit.
+func maxOutputTokens(req translate.Request) int64 {
+	if strings.HasSuffix(req.URL, "/embeddings") {
+		return 0
+	}
+	var limits struct {
+		MaxTokens           int64 `json:"max_tokens"`
+		MaxCompletionTokens int64 `json:"max_completion_tokens"`
+	}
+	_ = json.Unmarshal(req.Body, &limits)
+	switch {
+	case limits.MaxCompletionTokens > 0:
+		return limits.MaxCompletionTokens
+	case limits.MaxTokens > 0:
+		return limits.MaxTokens
+	}
+	return defaultMaxTokens
 }
 
 // names reports whether a request's body.model refers to the deployment.

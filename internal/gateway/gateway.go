@@ -48,7 +48,9 @@ func (d *Deployment) translateOptions() translate.Options {
 
 // Caller is the authenticated principal of a request.
 type Caller struct {
-	Key   *batchgate.Key // nil for the master key
+	Key   *batchgate.Key  // nil for the master key
+	User  *batchgate.User // the key's user, if it has one that exists
+	Team  *batchgate.Team // the key's team, if it has one that exists
 	Scope batchgate.Scope
 	Owner batchgate.Owner
 }
@@ -56,8 +58,20 @@ type Caller struct {
 // Admin reports whether the caller holds the master key.
 func (c Caller) Admin() bool { return c.Key == nil && c.Scope.All }
 
-// AllowsModel reports whether the caller may use the model name.
-func (c Caller) AllowsModel(name string) bool { return c.Key == nil || c.Key.AllowsModel(name) }
+// AllowsModel reports whether the caller may use the model name: its key,
+// its user and its team must all allow it.
+func (c Caller) AllowsModel(name string) bool {
+	if c.Key == nil {
+		return true
+	}
+	if !batchgate.ModelAllowed(c.Key.Models, name) {
+		return false
+	}
+	if c.User != nil && !batchgate.ModelAllowed(c.User.Models, name) {
+		return false
+	}
+	return c.Team == nil || batchgate.ModelAllowed(c.Team.Models, name)
+}
 
 // Gateway serves files and batches.
 type Gateway struct {
@@ -66,8 +80,12 @@ type Gateway struct {
 	Log         *slog.Logger
 	Now         func() time.Time
 
-	// RefreshAfter is how stale a running batch may be before a read asks Bedrock again.
-	RefreshAfter time.Duration
+	// ReplicaID names this process in batch leases; LeaseTTL is how long a
+	// lease lasts without renewal; ClaimLimit how many batches one
+	// reconciliation pass takes on.
+	ReplicaID  string
+	LeaseTTL   time.Duration
+	ClaimLimit int
 	// MaxLineBytes bounds one JSONL line (Bedrock's InvokeModel body is at most 25 MB).
 	MaxLineBytes int
 	// MaxErrors is how many line problems an upload reports at most.
@@ -78,7 +96,7 @@ type Gateway struct {
 func New(store batchgate.Store, deployments []*Deployment, log *slog.Logger) *Gateway {
 	g := &Gateway{
 		Store: store, Deployments: map[string]*Deployment{}, Log: log, Now: time.Now,
-		RefreshAfter: 2 * time.Second, MaxLineBytes: 32 << 20, MaxErrors: 20,
+		ReplicaID: NewID("replica-"), LeaseTTL: time.Minute, ClaimLimit: 1000, MaxLineBytes: 32 << 20, MaxErrors: 20,
 	}
 	for _, d := range deployments {
 		g.Deployments[d.Name()] = d
@@ -113,9 +131,9 @@ func (g *Gateway) deployment(name string) *Deployment {
 	return nil
 }
 
-// newID returns prefix followed by 24 random hex characters. The characters
+// NewID returns prefix followed by 24 random hex characters. The characters
 // are all in the S3 key alphabet Bedrock accepts (spec §1.5).
-func newID(prefix string) string {
+func NewID(prefix string) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return prefix + hex.EncodeToString(b[:])

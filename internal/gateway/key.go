@@ -6,10 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"fmt"
 	"math/big"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -64,23 +61,23 @@ func (g *Gateway) Authenticate(ctx context.Context, masterKey, secret string) (C
 	if k.Expired(g.now()) {
 		return Caller{}, batchgate.Errorf(batchgate.EUNAUTHORIZED, "API key expired at %s.", k.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	return Caller{
+	c := Caller{
 		Key:   k,
 		Scope: batchgate.Scope{KeyToken: k.Token},
 		Owner: batchgate.Owner{KeyToken: k.Token, UserID: k.UserID, TeamID: k.TeamID},
-	}, nil
-}
-
-var durationRE = regexp.MustCompile(`^([0-9]+)(s|m|h|d|w|mo|y)$`)
-
-// ParseDuration parses LiteLLM's durations: "30s", "10m", "2h", "30d", "1w", "1mo", "1y".
-func ParseDuration(s string) (time.Duration, error) {
-	m := durationRE.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return 0, fmt.Errorf("%q is not a duration such as 30s, 10m, 2h, 30d, 1w, 1mo or 1y", s)
 	}
-	n, _ := strconv.Atoi(m[1])
-	unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour,
-		"w": 7 * 24 * time.Hour, "mo": 30 * 24 * time.Hour, "y": 365 * 24 * time.Hour}[m[2]]
-	return time.Duration(n) * unit, nil
+	if k.UserID != "" {
+		if c.User, err = g.Store.FindUserByID(ctx, k.UserID); err != nil && !batchgate.IsNotFound(err) {
+			return Caller{}, err
+		}
+	}
+	if k.TeamID != "" {
+		if c.Team, err = g.Store.FindTeamByID(ctx, k.TeamID); err != nil && !batchgate.IsNotFound(err) {
+			return Caller{}, err
+		}
+		if c.Team != nil && c.Team.SharesObjects() {
+			c.Scope.TeamID = k.TeamID
+		}
+	}
+	return c, nil
 }

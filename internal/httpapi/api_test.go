@@ -16,7 +16,6 @@ import (
 
 	"github.com/batchgate/batchgate/internal/awsconf"
 	"github.com/batchgate/batchgate/internal/bedrock"
-	"github.com/batchgate/batchgate/internal/config"
 	"github.com/batchgate/batchgate/internal/cost"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
@@ -67,7 +66,9 @@ func newEnvWithDelay(t *testing.T, minRecords int, stepDelay time.Duration) *env
 		deps = append(deps, &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)})
 	}
 	gw := gateway.New(store, deps, log)
-	gw.RefreshAfter = 0
+	ctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	go gw.RunReconciler(ctx, 20*time.Millisecond)
 	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL, gw: gw}

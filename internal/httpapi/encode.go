@@ -60,6 +60,7 @@ var errorKinds = map[string]struct {
 	batchgate.ECONFLICT:     {http.StatusConflict, "invalid_request_error"},
 	batchgate.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "invalid_request_error"},
 	batchgate.ERATELIMIT:    {http.StatusTooManyRequests, "rate_limit_error"},
+	batchgate.EBUDGET:       {http.StatusBadRequest, "budget_exceeded"},
 	batchgate.EUNAVAILABLE:  {http.StatusServiceUnavailable, "service_unavailable"},
 	batchgate.EINTERNAL:     {http.StatusInternalServerError, "server_error"},
 }

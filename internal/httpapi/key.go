@@ -13,37 +13,36 @@ import (
 
 // keyRequest is the body of /key/generate and /key/update, with LiteLLM's names.
 type keyRequest struct {
-	Key       *string         `json:"key"` // update: the key to change; generate: a caller-chosen key
-	Models    *[]string       `json:"models"`
-	UserID    *string         `json:"user_id"`
-	TeamID    *string         `json:"team_id"`
-	KeyAlias  *string         `json:"key_alias"`
-	Duration  *string         `json:"duration"`
-	Metadata  *map[string]any `json:"metadata"`
-	MaxBudget *float64        `json:"max_budget"`
+	Key      *string         `json:"key"` // update: the key to change; generate: a caller-chosen key
+	Models   *[]string       `json:"models"`
+	UserID   *string         `json:"user_id"`
+	TeamID   *string         `json:"team_id"`
+	KeyAlias *string         `json:"key_alias"`
+	Duration *string         `json:"duration"`
+	Metadata *map[string]any `json:"metadata"`
+	budgetRequest
 }
 
 // keyInfo is LiteLLM's key object.
 type keyInfo struct {
-	Key       string         `json:"key,omitempty"` // the secret, only in /key/generate's answer
-	KeyName   string         `json:"key_name"`
-	Token     string         `json:"token"`
-	KeyAlias  *string        `json:"key_alias"`
-	Models    []string       `json:"models"`
-	UserID    *string        `json:"user_id"`
-	TeamID    *string        `json:"team_id"`
-	MaxBudget *float64       `json:"max_budget"`
-	Spend     float64        `json:"spend"`
-	Metadata  map[string]any `json:"metadata"`
-	Expires   *time.Time     `json:"expires"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	Key      string         `json:"key,omitempty"` // the secret, only in /key/generate's answer
+	KeyName  string         `json:"key_name"`
+	Token    string         `json:"token"`
+	KeyAlias *string        `json:"key_alias"`
+	Models   []string       `json:"models"`
+	UserID   *string        `json:"user_id"`
+	TeamID   *string        `json:"team_id"`
+	Metadata map[string]any `json:"metadata"`
+	budgetInfo
+	Expires   *time.Time `json:"expires"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 func newKeyInfo(k *batchgate.Key) keyInfo {
 	ki := keyInfo{
 		KeyName: k.KeyName, Token: k.Token, KeyAlias: optional(k.KeyAlias), Models: k.Models,
-		UserID: optional(k.UserID), TeamID: optional(k.TeamID), MaxBudget: k.MaxBudget, Spend: k.Spend,
+		UserID: optional(k.UserID), TeamID: optional(k.TeamID), budgetInfo: newBudgetInfo(k.Budget),
 		Metadata: k.Metadata, Expires: k.ExpiresAt, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
 	}
 	if ki.Models == nil {
@@ -58,13 +57,8 @@ func newKeyInfo(k *batchgate.Key) keyInfo {
 // apply copies the request's fields onto k, checking them.
 func (s *Server) apply(req keyRequest, k *batchgate.Key, now time.Time) error {
 	if req.Models != nil {
-		for _, m := range *req.Models {
-			if m == "*" || m == "all-proxy-models" {
-				continue
-			}
-			if _, ok := s.Gateway.Deployments[m]; !ok {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "models", Message: fmt.Sprintf("Unknown model %q: the config's model names are %s", m, strings.Join(s.modelNames(), ", "))}
-			}
+		if err := s.checkModels(*req.Models); err != nil {
+			return err
 		}
 		k.Models = *req.Models
 	}
@@ -80,17 +74,14 @@ func (s *Server) apply(req keyRequest, k *batchgate.Key, now time.Time) error {
 	if req.Metadata != nil {
 		k.Metadata = *req.Metadata
 	}
-	if req.MaxBudget != nil {
-		if *req.MaxBudget < 0 {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "max_budget", Message: "max_budget must not be negative"}
-		}
-		k.MaxBudget = req.MaxBudget
+	if err := req.budgetRequest.apply(&k.Budget, now); err != nil {
+		return err
 	}
 	if req.Duration != nil {
 		if *req.Duration == "" {
 			k.ExpiresAt = nil
 		} else {
-			d, err := gateway.ParseDuration(*req.Duration)
+			d, err := batchgate.ParseDuration(*req.Duration)
 			if err != nil {
 				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: err.Error()}
 			}

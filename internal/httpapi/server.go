@@ -51,6 +51,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /key/list", admin(s.handleKeyList()))
 	mux.Handle("POST /key/update", admin(s.handleKeyUpdate()))
 	mux.Handle("POST /key/delete", admin(s.handleKeyDelete()))
+	mux.Handle("POST /user/new", admin(s.handleUserNew()))
+	mux.Handle("GET /user/info", auth(s.handleUserInfo()))
+	mux.Handle("POST /team/new", admin(s.handleTeamNew()))
+	mux.Handle("GET /team/info", auth(s.handleTeamInfo()))
+	mux.Handle("POST /team/member_add", admin(s.handleTeamMemberAdd()))
+	mux.Handle("GET /spend/logs", auth(s.handleSpendLogs()))
 
 	mux.Handle("/", handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &notFoundRoute{r.Method, r.URL.Path}

@@ -11,7 +11,7 @@ import (
 )
 
 const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
-	max_budget, spend, metadata, expires_at, created_at, updated_at`
+	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, created_at, updated_at`
 
 // The key's token is a secret's hash: errors don't echo it.
 func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
@@ -28,10 +28,10 @@ func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
 		return fmt.Errorf("postgres: create key: %w", err)
 	}
 	n, err := affected(db.pool.Exec(ctx, `INSERT INTO keys (`+keyColumns+`)
-		VALUES (`+placeholders(12)+`)
+		VALUES (`+placeholders(14)+`)
 		ON CONFLICT DO NOTHING`,
 		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, k.Spend, meta, k.ExpiresAt, k.CreatedAt, k.UpdatedAt))
+		k.MaxBudget, k.Spend, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.CreatedAt, k.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("postgres: create key: %w", err)
 	}
@@ -78,7 +78,8 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 
 // UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
 // Token and CreatedAt never change, and neither does Spend: RecordSpend adds
-// to it atomically, which a read-modify-write here could undo.
+// to it atomically, which a read-modify-write here could undo. BudgetResetAt
+// is written as given (ResetBudgets moves it on).
 func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	models, err := jsonArg(k.Models)
 	if err != nil {
@@ -90,10 +91,11 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	}
 	n, err := affected(db.pool.Exec(ctx, `UPDATE keys SET
 		key_name = $1, key_alias = $2, models = $3, user_id = $4, team_id = $5,
-		max_budget = $6, metadata = $7, expires_at = $8, updated_at = $9
-		WHERE token = $10`,
+		max_budget = $6, budget_duration = $7, budget_reset_at = $8,
+		metadata = $9, expires_at = $10, updated_at = $11
+		WHERE token = $12`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, meta, k.ExpiresAt, k.UpdatedAt,
+		k.MaxBudget, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.UpdatedAt,
 		k.Token))
 	if err != nil {
 		return fmt.Errorf("postgres: update key: %w", err)
@@ -122,9 +124,10 @@ func scanKey(row pgx.Row) (*batchgate.Key, error) {
 		k            batchgate.Key
 		models, meta []byte
 		expires      *time.Time
+		resetAt      *time.Time
 	)
 	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
-		&k.MaxBudget, &k.Spend, &meta, &expires, &k.CreatedAt, &k.UpdatedAt); err != nil {
+		&k.MaxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &k.CreatedAt, &k.UpdatedAt); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(models, &k.Models); err != nil {
@@ -133,6 +136,7 @@ func scanKey(row pgx.Row) (*batchgate.Key, error) {
 	if err := scanJSON(meta, &k.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
+	k.BudgetResetAt = utcPtr(resetAt)
 	k.ExpiresAt = utcPtr(expires)
 	k.CreatedAt = utc(k.CreatedAt)
 	k.UpdatedAt = utc(k.UpdatedAt)

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/postgres"
@@ -20,6 +22,20 @@ func TestStore(t *testing.T) {
 	dsn := testenv.PostgresDSN(t)
 	storetest.Run(t, func(t *testing.T) batchgate.Store {
 		return mustOpen(t, freshDatabase(t, dsn))
+	})
+}
+
+// TestReplicas runs the suite's multi-replica tests on several stores (each
+// with its own pool) sharing one database.
+func TestReplicas(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	storetest.RunReplicas(t, func(t *testing.T, n int) []batchgate.Store {
+		db := freshDatabase(t, dsn)
+		stores := make([]batchgate.Store, n)
+		for i := range stores {
+			stores[i] = mustOpen(t, db)
+		}
+		return stores
 	})
 }
 
@@ -128,4 +144,66 @@ func freshDatabase(t *testing.T, dsn string) string {
 		return u.String()
 	}
 	return dsn + " dbname=" + name // keyword/value form: the last setting wins
+}
+
+// TestUpgrade opens a database written by the first schema version: the
+// later migrations apply to it and its rows read back with the added
+// fields at their zero values.
+func TestUpgrade(t *testing.T) {
+	dsn := freshDatabase(t, testenv.PostgresDSN(t))
+	schema, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+		string(schema),
+		`INSERT INTO schema_migrations (version, name) VALUES (1, '0001_init.sql')`,
+		`INSERT INTO keys VALUES ('tok', 'sk-...abcd', '', NULL, 'u1', 't1', 10, 2.5, NULL, NULL, now(), now())`,
+		`INSERT INTO files VALUES ('file-1', 'batch', 'in.jsonl', 10, 1, now(), NULL, 'tok', 'u1', 't1',
+			'input', '/v1/chat/completions', 'm', 'bucket', 'key', '')`,
+		`INSERT INTO batches VALUES ('batch-1', '/v1/chat/completions', 'file-1', '24h', NULL, 'tok', 'u1', 't1',
+			'm', 'mid', 'in_progress', '', 'ct', '', '', '', '', '', '', 0, 0, 0, 0, 0, 0,
+			now(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, now())`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	conn.Close(ctx)
+
+	db := mustOpen(t, dsn)
+	k, err := db.FindKeyByToken(ctx, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Spend != 2.5 || k.MaxBudget == nil || *k.MaxBudget != 10 || k.BudgetDuration != "" || k.BudgetResetAt != nil {
+		t.Errorf("upgraded key budget = %+v", k.Budget)
+	}
+	f, err := db.FindFileByID(ctx, "file-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.EstimatedInputTokens != 0 || f.MaxOutputTokens != 0 {
+		t.Errorf("upgraded file tokens = %d, %d; want 0, 0", f.EstimatedInputTokens, f.MaxOutputTokens)
+	}
+	b, err := db.FindBatchByID(ctx, "batch-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Reserved != 0 || b.LeaseOwner != "" || b.LeaseUntil != nil {
+		t.Errorf("upgraded batch: reserved %v, lease %q until %v; want none", b.Reserved, b.LeaseOwner, b.LeaseUntil)
+	}
+	claimed, err := db.ClaimBatches(ctx, "me", time.Now(), time.Minute, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Errorf("ClaimBatches after upgrade = %d batches, %v; want 1", len(claimed), err)
+	}
+	if err := db.CreateUser(ctx, &batchgate.User{UserID: "u1"}); err != nil {
+		t.Errorf("CreateUser after upgrade: %v", err)
+	}
 }

@@ -12,10 +12,11 @@ const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
 	model, model_id, input_tokens, output_tokens, cost, created_at`
 
 // RecordSpend bills a batch once: in one transaction it inserts s and adds
-// s.Cost to the spend of the key s.Owner.KeyToken, if that key exists. It
-// reports false, changing nothing, if s.BatchID was already billed. A
-// concurrent call for the same batch waits on the first one's insert and
-// then inserts nothing.
+// s.Cost to the spend of the key, the user and the team of s.Owner, each if
+// it exists. It reports false, changing nothing, if s.BatchID was already
+// billed. A concurrent call for the same batch waits on the first one's
+// insert and then inserts nothing. The rows are updated in one order (keys,
+// users, teams), so that concurrent calls don't deadlock.
 func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, error) {
 	var billed bool
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -27,9 +28,13 @@ func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, err
 		if err != nil || n == 0 {
 			return err
 		}
-		if s.Owner.KeyToken != "" {
-			if _, err := tx.Exec(ctx, `UPDATE keys SET spend = spend + $1 WHERE token = $2`,
-				s.Cost, s.Owner.KeyToken); err != nil {
+		for _, t := range budgetTables {
+			id := t.ownerID(s.Owner)
+			if id == "" {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE `+t.name+` SET spend = spend + $1 WHERE `+t.id+` = $2`,
+				s.Cost, id); err != nil {
 				return err
 			}
 		}

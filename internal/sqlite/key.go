@@ -10,7 +10,7 @@ import (
 )
 
 const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
-	max_budget, spend, metadata, expires_at, created_at, updated_at`
+	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, created_at, updated_at`
 
 // The key's token is a secret's hash: errors don't echo it.
 func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
@@ -27,10 +27,10 @@ func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
 		return fmt.Errorf("sqlite: create key: %w", err)
 	}
 	n, err := affected(db.write.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, k.Spend, meta, millisPtr(k.ExpiresAt), millis(k.CreatedAt), millis(k.UpdatedAt)))
+		k.MaxBudget, k.Spend, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), millis(k.CreatedAt), millis(k.UpdatedAt)))
 	if err != nil {
 		return fmt.Errorf("sqlite: create key: %w", err)
 	}
@@ -85,7 +85,8 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 
 // UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
 // Token and CreatedAt never change, and neither does Spend: RecordSpend adds
-// to it atomically, which a read-modify-write here could undo.
+// to it atomically, which a read-modify-write here could undo. BudgetResetAt
+// is written as given (ResetBudgets moves it on).
 func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	models, err := jsonText(k.Models)
 	if err != nil {
@@ -97,10 +98,11 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	}
 	n, err := affected(db.write.ExecContext(ctx, `UPDATE keys SET
 		key_name = ?, key_alias = ?, models = ?, user_id = ?, team_id = ?,
-		max_budget = ?, metadata = ?, expires_at = ?, updated_at = ?
+		max_budget = ?, budget_duration = ?, budget_reset_at = ?,
+		metadata = ?, expires_at = ?, updated_at = ?
 		WHERE token = ?`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, meta, millisPtr(k.ExpiresAt), millis(k.UpdatedAt),
+		k.MaxBudget, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), millis(k.UpdatedAt),
 		k.Token))
 	if err != nil {
 		return fmt.Errorf("sqlite: update key: %w", err)
@@ -128,12 +130,12 @@ func scanKey(row rowScanner) (*batchgate.Key, error) {
 	var (
 		k                    batchgate.Key
 		models, meta         []byte
-		expires              sql.NullInt64
+		expires, resetAt     sql.NullInt64
 		maxBudget            sql.NullFloat64
 		createdAt, updatedAt int64
 	)
 	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
-		&maxBudget, &k.Spend, &meta, &expires, &createdAt, &updatedAt); err != nil {
+		&maxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &createdAt, &updatedAt); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(models, &k.Models); err != nil {
@@ -145,6 +147,7 @@ func scanKey(row rowScanner) (*batchgate.Key, error) {
 	if maxBudget.Valid {
 		k.MaxBudget = &maxBudget.Float64
 	}
+	k.BudgetResetAt = fromMillisPtr(resetAt)
 	k.ExpiresAt = fromMillisPtr(expires)
 	k.CreatedAt = fromMillis(createdAt)
 	k.UpdatedAt = fromMillis(updatedAt)

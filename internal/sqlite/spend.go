@@ -11,8 +11,9 @@ const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
 	model, model_id, input_tokens, output_tokens, cost, created_at`
 
 // RecordSpend bills a batch once: in one transaction it inserts s and adds
-// s.Cost to the spend of the key s.Owner.KeyToken, if that key exists. It
-// reports false, changing nothing, if s.BatchID was already billed.
+// s.Cost to the spend of the key, the user and the team of s.Owner, each if
+// it exists. It reports false, changing nothing, if s.BatchID was already
+// billed.
 func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -30,9 +31,13 @@ func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, err
 	if n == 0 {
 		return false, nil
 	}
-	if s.Owner.KeyToken != "" {
-		if _, err := tx.ExecContext(ctx, `UPDATE keys SET spend = spend + ? WHERE token = ?`,
-			s.Cost, s.Owner.KeyToken); err != nil {
+	for _, t := range budgetTables {
+		id := t.ownerID(s.Owner)
+		if id == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+t.name+` SET spend = spend + ? WHERE `+t.id+` = ?`,
+			s.Cost, id); err != nil {
 			return false, fmt.Errorf("sqlite: record spend: %w", err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
@@ -26,7 +27,8 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -69,7 +71,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 	db := &DB{write: write, read: write}
-	if err := write.PingContext(ctx); err != nil {
+	if err := ping(ctx, write); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -89,6 +91,27 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.read = read
 	}
 	return db, nil
+}
+
+// ping opens the first connection of the write pool. Processes opening a
+// new database at once can get SQLITE_BUSY without busy_timeout being
+// honoured: the connections switching the file to WAL would deadlock on
+// upgrading their locks, so SQLite fails one of them at once. Trying again
+// finds the file in WAL mode.
+func ping(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second) // as busy_timeout
+	for {
+		err := db.PingContext(ctx)
+		var e *msqlite.Error
+		if err == nil || !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // Ping checks that the database answers, for readiness probes.

@@ -1,9 +1,12 @@
 package sqlite_test
 
 import (
+	"database/sql"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/sqlite"
@@ -20,6 +23,19 @@ func TestStore(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) batchgate.Store {
 			return mustOpen(t, ":memory:")
 		})
+	})
+}
+
+// TestReplicas runs the suite's multi-replica tests on several handles of
+// one database file, as processes sharing it would.
+func TestReplicas(t *testing.T) {
+	storetest.RunReplicas(t, func(t *testing.T, n int) []batchgate.Store {
+		path := filepath.Join(t.TempDir(), "batchgate.db")
+		stores := make([]batchgate.Store, n)
+		for i := range stores {
+			stores[i] = mustOpen(t, path)
+		}
+		return stores
 	})
 }
 
@@ -78,4 +94,67 @@ func mustOpen(t *testing.T, path string) *sqlite.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// TestUpgrade opens a database written by the first schema version: the
+// later migrations apply to it and its rows read back with the added
+// fields at their zero values.
+func TestUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "batchgate.db")
+	schema, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
+		string(schema),
+		`INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0)`,
+		`INSERT INTO keys VALUES ('tok', 'sk-...abcd', '', NULL, 'u1', 't1', 10, 2.5, NULL, NULL, 1000, 2000)`,
+		`INSERT INTO files VALUES ('file-1', 'batch', 'in.jsonl', 10, 1, 1000, NULL, 'tok', 'u1', 't1',
+			'input', '/v1/chat/completions', 'm', 'bucket', 'key', '')`,
+		`INSERT INTO batches VALUES ('batch-1', '/v1/chat/completions', 'file-1', '24h', NULL, 'tok', 'u1', 't1',
+			'm', 'mid', 'in_progress', '', 'ct', '', '', '', '', '', '', 0, 0, 0, 0, 0, 0,
+			1000, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 2000)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	db := mustOpen(t, path)
+	defer db.Close()
+	ctx := t.Context()
+	k, err := db.FindKeyByToken(ctx, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Spend != 2.5 || k.MaxBudget == nil || *k.MaxBudget != 10 || k.BudgetDuration != "" || k.BudgetResetAt != nil {
+		t.Errorf("upgraded key budget = %+v", k.Budget)
+	}
+	f, err := db.FindFileByID(ctx, "file-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.EstimatedInputTokens != 0 || f.MaxOutputTokens != 0 {
+		t.Errorf("upgraded file tokens = %d, %d; want 0, 0", f.EstimatedInputTokens, f.MaxOutputTokens)
+	}
+	b, err := db.FindBatchByID(ctx, "batch-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Reserved != 0 || b.LeaseOwner != "" || b.LeaseUntil != nil {
+		t.Errorf("upgraded batch: reserved %v, lease %q until %v; want none", b.Reserved, b.LeaseOwner, b.LeaseUntil)
+	}
+	claimed, err := db.ClaimBatches(ctx, "me", time.Now(), time.Minute, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Errorf("ClaimBatches after upgrade = %d batches, %v; want 1", len(claimed), err)
+	}
+	if err := db.CreateUser(ctx, &batchgate.User{UserID: "u1"}); err != nil {
+		t.Errorf("CreateUser after upgrade: %v", err)
+	}
 }

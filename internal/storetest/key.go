@@ -67,8 +67,8 @@ func testKeyUpdate(t *testing.T, s batchgate.Store) {
 
 	// Set fields can be cleared.
 	clr := want
-	clr.Models, clr.Metadata, clr.MaxBudget, clr.ExpiresAt = nil, nil, nil, nil
-	clr.KeyAlias, clr.UserID, clr.TeamID = "", "", ""
+	clr.Models, clr.Metadata, clr.MaxBudget, clr.ExpiresAt, clr.BudgetResetAt = nil, nil, nil, nil, nil
+	clr.KeyAlias, clr.UserID, clr.TeamID, clr.BudgetDuration = "", "", "", ""
 	must(t, s.UpdateKey(ctx, &clr))
 	got, err = s.FindKeyByToken(ctx, orig.Token)
 	must(t, err)

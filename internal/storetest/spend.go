@@ -13,7 +13,7 @@ import (
 
 func spendKey(t *testing.T, s batchgate.Store, token string, spend float64) {
 	t.Helper()
-	must(t, s.CreateKey(t.Context(), &batchgate.Key{Token: token, Spend: spend, CreatedAt: base, UpdatedAt: base}))
+	must(t, s.CreateKey(t.Context(), &batchgate.Key{Token: token, Budget: batchgate.Budget{Spend: spend}, CreatedAt: base, UpdatedAt: base}))
 }
 
 func checkSpend(t *testing.T, s batchgate.Store, token string, want float64) {

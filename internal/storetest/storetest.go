@@ -7,12 +7,15 @@
 //     come back in UTC; the suite compares them after truncating both sides to
 //     the millisecond (SQLite stores unix milliseconds, PostgreSQL
 //     microseconds). Nil pointers, maps and slices come back nil.
-//   - FindKeyByToken, FindFileByID, FindBatchByID, UpdateKey, UpdateBatch,
-//     DeleteKey and DeleteFile return ENOTFOUND for a missing id; listings
-//     return an empty result, not an error, when nothing matches.
+//   - FindKeyByToken, FindFileByID, FindBatchByID, FindUserByID,
+//     FindTeamByID, the Update* methods, DeleteKey and DeleteFile return
+//     ENOTFOUND for a missing id; listings return an empty result, not an
+//     error, when nothing matches.
 //   - Create* return ECONFLICT for an id (token) that exists.
-//   - UpdateKey changes neither Token, CreatedAt nor Spend (RecordSpend owns
-//     Spend). UpdateBatch changes neither ID, Owner nor CreatedAt.
+//   - UpdateKey, UpdateUser and UpdateTeam change neither the id, CreatedAt
+//     nor Spend (RecordSpend and ResetBudgets own Spend); they write every
+//     other field, BudgetResetAt included. UpdateBatch changes neither ID,
+//     Owner nor CreatedAt, and writes LeaseOwner and LeaseUntil as given.
 //   - FindKeys(user, team) filters by each of user and team that is not
 //     empty (AND); both empty lists every key.
 //   - FindFiles, FindBatches and FindSpendLogs return exactly what
@@ -21,7 +24,23 @@
 //     id of the last item of the previous page; an After the scope can't see,
 //     or that doesn't exist, gives an empty page (or ENOTFOUND/EINVALID),
 //     never items positioned relative to a hidden object.
-//   - RecordSpend is idempotent per BatchID, also under concurrent calls.
+//   - RecordSpend is idempotent per BatchID, also under concurrent calls,
+//     and adds the cost to each of the key, user and team of the owner that
+//     exists.
+//   - ClaimBatches leases running (non-Terminal) batches whose lease is free
+//     at now: LeaseOwner empty, LeaseUntil nil, LeaseUntil <= now, or
+//     LeaseOwner the claimer (a renewal). It takes the least recently
+//     updated first, at most limit (limit <= 0 takes none), sets LeaseOwner
+//     and LeaseUntil = now+ttl and nothing else (not UpdatedAt), and returns
+//     the batches stalest first. Concurrent claims, from one store or from
+//     several sharing a database (RunReplicas), never lease a batch to two
+//     owners at once. An empty owner or a ttl <= 0 is EINVALID.
+//   - ReservedSpend sums Reserved over running batches; an empty id in the
+//     owner sums to 0 (it never matches the master key's empty columns).
+//   - ResetBudgets resets the keys, users and teams with BudgetResetAt <=
+//     now, and moves BudgetResetAt on by whole BudgetDurations to the first
+//     time after now. Rows whose duration doesn't parse or is zero are left
+//     alone. With several stores on one database, each row is reset once.
 package storetest
 
 import (
@@ -74,6 +93,27 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"Spend/ConcurrentSameBatch", testRecordSpendConcurrentSameBatch},
 		{"Spend/ConcurrentManyBatches", testRecordSpendConcurrentManyBatches},
 		{"Spend/Scope", testSpendScope},
+		{"Spend/Attribution", testRecordSpendAttribution},
+		{"Spend/ConcurrentAttribution", testRecordSpendConcurrentAttribution},
+
+		{"User/RoundTrip", testUserRoundTrip},
+		{"User/ErrConflict", testUserConflict},
+		{"User/ErrNotFound", testUserNotFound},
+		{"User/Update", testUserUpdate},
+
+		{"Team/RoundTrip", testTeamRoundTrip},
+		{"Team/ErrConflict", testTeamConflict},
+		{"Team/ErrNotFound", testTeamNotFound},
+		{"Team/Update", testTeamUpdate},
+
+		{"Lease/Claim", testClaim},
+		{"Lease/Limit", testClaimLimit},
+		{"Lease/Expiry", testClaimExpiry},
+		{"Lease/ErrInvalid", testClaimInvalid},
+		{"Lease/Concurrent", testClaimConcurrent},
+
+		{"Budget/ReservedSpend", testReservedSpend},
+		{"Budget/Reset", testResetBudgets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +125,39 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 				}
 			})
 			tt.fn(t, s)
+		})
+	}
+}
+
+// RunReplicas runs the tests of several stores sharing one database, as
+// replicas of the gateway do. open must return n stores on a new, empty
+// database each time it is called; RunReplicas closes them when the subtest
+// ends. Subtests run in parallel.
+func RunReplicas(t *testing.T, open func(t *testing.T, n int) []batchgate.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, replicas []batchgate.Store)
+	}{
+		{"Lease/Concurrent", testReplicasClaim},
+		{"Spend/Concurrent", testReplicasRecordSpend},
+		{"Budget/Reset", testReplicasResetBudgets},
+	}
+	const n = 3
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			replicas := open(t, n)
+			if len(replicas) != n {
+				t.Fatalf("open(%d) returned %d stores", n, len(replicas))
+			}
+			t.Cleanup(func() {
+				for _, s := range replicas {
+					if err := s.Close(); err != nil {
+						t.Errorf("Close: %v", err)
+					}
+				}
+			})
+			tt.fn(t, replicas)
 		})
 	}
 }
@@ -139,14 +212,21 @@ func fillValue(t *testing.T, v reflect.Value, name string, seed int, n *int) {
 			"nested": map[string]any{"list": []any{"a", 1.5, false}},
 		}
 	default:
-		if v.Kind() != reflect.Struct {
-			t.Fatalf("storetest: fill: field %s has type %s; teach fill about it", name, v.Type())
-		}
-		for j := range v.NumField() {
-			sf := v.Type().Field(j)
-			if sf.IsExported() {
-				fillValue(t, v.Field(j), strings.TrimPrefix(name+"."+sf.Name, "."), seed, n)
+		switch {
+		case v.Kind() == reflect.Struct: // embedded structs (Budget) too
+			for j := range v.NumField() {
+				sf := v.Type().Field(j)
+				if sf.IsExported() {
+					fillValue(t, v.Field(j), strings.TrimPrefix(name+"."+sf.Name, "."), seed, n)
+				}
 			}
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct: // []TeamMember
+			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+			for k := range v.Len() {
+				fillValue(t, v.Index(k), fmt.Sprintf("%s[%d]", name, k), seed, n)
+			}
+		default:
+			t.Fatalf("storetest: fill: field %s has type %s; teach fill about it", name, v.Type())
 		}
 	}
 }

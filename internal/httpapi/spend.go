@@ -1,0 +1,61 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/gateway"
+)
+
+// spendLog is LiteLLM's spend log row, one per billed batch.
+type spendLog struct {
+	RequestID         string    `json:"request_id"`
+	CallType          string    `json:"call_type"`
+	APIKey            string    `json:"api_key"`
+	Spend             float64   `json:"spend"`
+	TotalTokens       int64     `json:"total_tokens"`
+	PromptTokens      int64     `json:"prompt_tokens"`
+	CompletionTokens  int64     `json:"completion_tokens"`
+	StartTime         time.Time `json:"startTime"`
+	EndTime           time.Time `json:"endTime"`
+	Model             string    `json:"model"`
+	ModelGroup        string    `json:"model_group"`
+	CustomLLMProvider string    `json:"custom_llm_provider"`
+	User              string    `json:"user"`
+	TeamID            string    `json:"team_id"`
+}
+
+// handleSpendLogs answers GET /spend/logs[?api_key=&user_id=&team_id=&request_id=].
+// The master key sees every log; a virtual key sees its own.
+func (s *Server) handleSpendLogs() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		logs, err := s.Gateway.Store.FindSpendLogs(r.Context(), caller(r).Scope)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		apiKey := q.Get("api_key")
+		if len(apiKey) > 3 && apiKey[:3] == "sk-" {
+			apiKey = gateway.HashKey(apiKey)
+		}
+		out := []spendLog{}
+		for _, l := range logs {
+			if (apiKey != "" && l.Owner.KeyToken != apiKey) || (q.Get("user_id") != "" && l.Owner.UserID != q.Get("user_id")) ||
+				(q.Get("team_id") != "" && l.Owner.TeamID != q.Get("team_id")) || (q.Get("request_id") != "" && l.BatchID != q.Get("request_id")) {
+				continue
+			}
+			out = append(out, newSpendLog(l))
+		}
+		return encode(w, http.StatusOK, out)
+	})
+}
+
+func newSpendLog(l *batchgate.SpendLog) spendLog {
+	return spendLog{
+		RequestID: l.BatchID, CallType: "batch", APIKey: l.Owner.KeyToken, Spend: l.Cost,
+		TotalTokens: l.Usage.InputTokens + l.Usage.OutputTokens, PromptTokens: l.Usage.InputTokens, CompletionTokens: l.Usage.OutputTokens,
+		StartTime: l.CreatedAt, EndTime: l.CreatedAt, Model: l.ModelID, ModelGroup: l.Model, CustomLLMProvider: "bedrock",
+		User: l.Owner.UserID, TeamID: l.Owner.TeamID,
+	}
+}

@@ -1,0 +1,148 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/jackc/pgx/v5"
+)
+
+const teamColumns = `team_id, team_alias, models, members,
+	max_budget, spend, budget_duration, budget_reset_at, metadata, created_at, updated_at`
+
+// member is the stored form of a batchgate.TeamMember, named as LiteLLM's
+// members_with_roles are, so that the column doesn't depend on Go names.
+type member struct {
+	UserID string `json:"user_id"`
+	Role   string `json:"role"`
+}
+
+// membersArg returns ms as JSON text, or nil (NULL) if ms is nil.
+func membersArg(ms []batchgate.TeamMember) (any, error) {
+	if ms == nil {
+		return nil, nil
+	}
+	stored := make([]member, len(ms))
+	for i, m := range ms {
+		stored[i] = member(m)
+	}
+	b, err := json.Marshal(stored)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// scanMembers decodes the JSON b, leaving *ms nil if b is NULL.
+func scanMembers(b []byte, ms *[]batchgate.TeamMember) error {
+	if b == nil {
+		return nil
+	}
+	var stored []member
+	if err := json.Unmarshal(b, &stored); err != nil {
+		return err
+	}
+	*ms = make([]batchgate.TeamMember, len(stored))
+	for i, m := range stored {
+		(*ms)[i] = batchgate.TeamMember(m)
+	}
+	return nil
+}
+
+// CreateTeam stores t. It returns ECONFLICT if a team with t.TeamID exists.
+func (db *DB) CreateTeam(ctx context.Context, t *batchgate.Team) error {
+	models, members, meta, err := teamJSON(t)
+	if err != nil {
+		return fmt.Errorf("postgres: create team: %w", err)
+	}
+	n, err := affected(db.pool.Exec(ctx, `INSERT INTO teams (`+teamColumns+`)
+		VALUES (`+placeholders(11)+`)
+		ON CONFLICT DO NOTHING`,
+		t.TeamID, t.TeamAlias, models, members,
+		t.MaxBudget, t.Spend, t.BudgetDuration, t.BudgetResetAt, meta, t.CreatedAt, t.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("postgres: create team: %w", err)
+	}
+	if n == 0 {
+		return conflict("team", t.TeamID)
+	}
+	return nil
+}
+
+// FindTeamByID returns the team with the given id, or ENOTFOUND.
+func (db *DB) FindTeamByID(ctx context.Context, id string) (*batchgate.Team, error) {
+	t, err := scanTeam(db.pool.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams WHERE team_id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("team", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find team: %w", err)
+	}
+	return t, nil
+}
+
+// UpdateTeam replaces the team with id t.TeamID, or returns ENOTFOUND.
+// TeamID, CreatedAt and Spend never change (RecordSpend and ResetBudgets own
+// Spend); BudgetResetAt is written as given.
+func (db *DB) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
+	models, members, meta, err := teamJSON(t)
+	if err != nil {
+		return fmt.Errorf("postgres: update team: %w", err)
+	}
+	n, err := affected(db.pool.Exec(ctx, `UPDATE teams SET
+		team_alias = $1, models = $2, members = $3,
+		max_budget = $4, budget_duration = $5, budget_reset_at = $6, metadata = $7, updated_at = $8
+		WHERE team_id = $9`,
+		t.TeamAlias, models, members,
+		t.MaxBudget, t.BudgetDuration, t.BudgetResetAt, meta, t.UpdatedAt,
+		t.TeamID))
+	if err != nil {
+		return fmt.Errorf("postgres: update team: %w", err)
+	}
+	if n == 0 {
+		return notFound("team", t.TeamID)
+	}
+	return nil
+}
+
+func teamJSON(t *batchgate.Team) (models, members, meta any, err error) {
+	if models, err = jsonArg(t.Models); err != nil {
+		return nil, nil, nil, fmt.Errorf("models: %w", err)
+	}
+	if members, err = membersArg(t.Members); err != nil {
+		return nil, nil, nil, fmt.Errorf("members: %w", err)
+	}
+	if meta, err = jsonArg(t.Metadata); err != nil {
+		return nil, nil, nil, fmt.Errorf("metadata: %w", err)
+	}
+	return models, members, meta, nil
+}
+
+func scanTeam(row pgx.Row) (*batchgate.Team, error) {
+	var (
+		t                     batchgate.Team
+		models, members, meta []byte
+		resetAt               *time.Time
+	)
+	if err := row.Scan(&t.TeamID, &t.TeamAlias, &models, &members,
+		&t.MaxBudget, &t.Spend, &t.BudgetDuration, &resetAt, &meta, &t.CreatedAt, &t.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := scanJSON(models, &t.Models); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	if err := scanMembers(members, &t.Members); err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	if err := scanJSON(meta, &t.Metadata); err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	t.BudgetResetAt = utcPtr(resetAt)
+	t.CreatedAt = utc(t.CreatedAt)
+	t.UpdatedAt = utc(t.UpdatedAt)
+	return &t, nil
+}

@@ -1,0 +1,153 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/batchgate/batchgate"
+)
+
+const teamColumns = `team_id, team_alias, models, members,
+	max_budget, spend, budget_duration, budget_reset_at, metadata, created_at, updated_at`
+
+// member is the stored form of a batchgate.TeamMember, named as LiteLLM's
+// members_with_roles are, so that the column doesn't depend on Go names.
+type member struct {
+	UserID string `json:"user_id"`
+	Role   string `json:"role"`
+}
+
+// membersText returns ms as JSON text, or nil (NULL) if ms is nil.
+func membersText(ms []batchgate.TeamMember) (any, error) {
+	if ms == nil {
+		return nil, nil
+	}
+	stored := make([]member, len(ms))
+	for i, m := range ms {
+		stored[i] = member(m)
+	}
+	b, err := json.Marshal(stored)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// scanMembers decodes the JSON text b, leaving *ms nil if b is NULL.
+func scanMembers(b []byte, ms *[]batchgate.TeamMember) error {
+	if b == nil {
+		return nil
+	}
+	var stored []member
+	if err := json.Unmarshal(b, &stored); err != nil {
+		return err
+	}
+	*ms = make([]batchgate.TeamMember, len(stored))
+	for i, m := range stored {
+		(*ms)[i] = batchgate.TeamMember(m)
+	}
+	return nil
+}
+
+// CreateTeam stores t. It returns ECONFLICT if a team with t.TeamID exists.
+func (db *DB) CreateTeam(ctx context.Context, t *batchgate.Team) error {
+	models, members, meta, err := teamJSON(t)
+	if err != nil {
+		return fmt.Errorf("sqlite: create team: %w", err)
+	}
+	n, err := affected(db.write.ExecContext(ctx, `INSERT INTO teams (`+teamColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`,
+		t.TeamID, t.TeamAlias, models, members,
+		t.MaxBudget, t.Spend, t.BudgetDuration, millisPtr(t.BudgetResetAt), meta,
+		millis(t.CreatedAt), millis(t.UpdatedAt)))
+	if err != nil {
+		return fmt.Errorf("sqlite: create team: %w", err)
+	}
+	if n == 0 {
+		return conflict("team", t.TeamID)
+	}
+	return nil
+}
+
+// FindTeamByID returns the team with the given id, or ENOTFOUND.
+func (db *DB) FindTeamByID(ctx context.Context, id string) (*batchgate.Team, error) {
+	t, err := scanTeam(db.read.QueryRowContext(ctx, `SELECT `+teamColumns+` FROM teams WHERE team_id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("team", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find team: %w", err)
+	}
+	return t, nil
+}
+
+// UpdateTeam replaces the team with id t.TeamID, or returns ENOTFOUND.
+// TeamID, CreatedAt and Spend never change (RecordSpend and ResetBudgets own
+// Spend); BudgetResetAt is written as given.
+func (db *DB) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
+	models, members, meta, err := teamJSON(t)
+	if err != nil {
+		return fmt.Errorf("sqlite: update team: %w", err)
+	}
+	n, err := affected(db.write.ExecContext(ctx, `UPDATE teams SET
+		team_alias = ?, models = ?, members = ?,
+		max_budget = ?, budget_duration = ?, budget_reset_at = ?, metadata = ?, updated_at = ?
+		WHERE team_id = ?`,
+		t.TeamAlias, models, members,
+		t.MaxBudget, t.BudgetDuration, millisPtr(t.BudgetResetAt), meta, millis(t.UpdatedAt),
+		t.TeamID))
+	if err != nil {
+		return fmt.Errorf("sqlite: update team: %w", err)
+	}
+	if n == 0 {
+		return notFound("team", t.TeamID)
+	}
+	return nil
+}
+
+func teamJSON(t *batchgate.Team) (models, members, meta any, err error) {
+	if models, err = jsonText(t.Models); err != nil {
+		return nil, nil, nil, fmt.Errorf("models: %w", err)
+	}
+	if members, err = membersText(t.Members); err != nil {
+		return nil, nil, nil, fmt.Errorf("members: %w", err)
+	}
+	if meta, err = jsonText(t.Metadata); err != nil {
+		return nil, nil, nil, fmt.Errorf("metadata: %w", err)
+	}
+	return models, members, meta, nil
+}
+
+func scanTeam(row rowScanner) (*batchgate.Team, error) {
+	var (
+		t                     batchgate.Team
+		models, members, meta []byte
+		maxBudget             sql.NullFloat64
+		resetAt               sql.NullInt64
+		createdAt, updatedAt  int64
+	)
+	if err := row.Scan(&t.TeamID, &t.TeamAlias, &models, &members,
+		&maxBudget, &t.Spend, &t.BudgetDuration, &resetAt, &meta, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	if err := scanJSON(models, &t.Models); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	if err := scanMembers(members, &t.Members); err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	if err := scanJSON(meta, &t.Metadata); err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	if maxBudget.Valid {
+		t.MaxBudget = &maxBudget.Float64
+	}
+	t.BudgetResetAt = fromMillisPtr(resetAt)
+	t.CreatedAt = fromMillis(createdAt)
+	t.UpdatedAt = fromMillis(updatedAt)
+	return &t, nil
+}
