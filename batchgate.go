@@ -313,6 +313,8 @@ type Store interface {
 	// BudgetDuration. It returns how many were reset.
 	ResetBudgets(ctx context.Context, now time.Time) (int, error)
 
+	JobStore
+
 	Close() error
 }
 

@@ -22,8 +22,10 @@ type claudeResponse struct {
 }
 
 type claudeBlock struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	Type string
+	Text string
+	// tool_use blocks (see MarshalJSON)
+	ID, Name, Input string
 }
 
 type claudeUsage struct {
@@ -89,6 +91,11 @@ func invokeAnthropic(c *modelCall) (any, usage, error) {
 	}
 	if g.stopSequence != "" {
 		resp.StopSequence = &g.stopSequence
+	}
+	if tool, ok := anthropicForcedTool(c.input); ok {
+		args := tool.arguments()
+		resp.Content = []claudeBlock{{Type: "tool_use", ID: "toolu_bdrk_" + idFrom(resp.ID, 24, base62), Name: tool.name, Input: args}}
+		resp.StopReason, resp.StopSequence, resp.Usage.OutputTokens = "tool_use", nil, tokens(args)
 	}
 	return resp, usage{resp.Usage.InputTokens, resp.Usage.OutputTokens}, nil
 }

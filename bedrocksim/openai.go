@@ -25,8 +25,9 @@ type chatChoice struct {
 }
 
 type chatMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	Role      string         `json:"role"`
+	Content   *string        `json:"content"`
+	ToolCalls []chatToolCall `json:"tool_calls,omitempty"`
 }
 
 type chatUsage struct {
@@ -63,12 +64,20 @@ func invokeOpenAI(c *modelCall) (any, usage, error) {
 		Created: c.now.Unix(),
 		Model:   c.model.base,
 		Choices: []chatChoice{{
-			Message:      chatMessage{Role: "assistant", Content: g.text},
+			Message:      chatMessage{Role: "assistant", Content: &g.text},
 			FinishReason: map[string]string{"end": "stop", "stop_sequence": "stop", "max_tokens": "length"}[g.stop],
 		}},
 		Usage: chatUsage{PromptTokens: in0, CompletionTokens: g.outputTokens, TotalTokens: in0 + g.outputTokens},
 	}
-	return resp, usage{in0, g.outputTokens}, nil
+	if tool, ok := chatForcedTool(c.input); ok {
+		args := tool.arguments()
+		call := chatToolCall{ID: "call_" + idFrom(resp.ID, 24, base62), Type: "function", Function: chatToolFunction{Name: tool.name, Arguments: args}}
+		ch := &resp.Choices[0]
+		ch.Message.Content, ch.Message.ToolCalls, ch.FinishReason = nil, []chatToolCall{call}, "tool_calls"
+		resp.Usage.CompletionTokens = tokens(args)
+		resp.Usage.TotalTokens = in0 + resp.Usage.CompletionTokens
+	}
+	return resp, usage{in0, resp.Usage.CompletionTokens}, nil
 }
 
 func checkOpenAI(in obj, c *modelCall) (int64, []string, error) {

@@ -46,6 +46,19 @@ export BATCHGATE_TEST_POSTGRES_DSN="postgres://postgres@127.0.0.1:$pgport/postgr
 
 echo "moto_server: $BATCHGATE_TEST_S3_ENDPOINT  postgres: $BATCHGATE_TEST_POSTGRES_DSN"
 
+# The web console's browser test (e2e/console_test.go) needs headless Debian
+# chromium and console-tests' npm dependencies (playwright-core, no browser
+# download). Installed when missing; a no-op when already there.
+if [ ! -x /usr/bin/chromium ]; then
+	echo "installing chromium (for the console browser test)"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; exit 1; }
+	apt-get install -y -qq chromium >>"$work/apt.log" 2>&1 || { cat "$work/apt.log"; exit 1; }
+fi
+if [ ! -f console-tests/node_modules/.package-lock.json ] || ! cmp -s console-tests/package-lock.json console-tests/node_modules/.batchgate-lock; then
+	(cd console-tests && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.batchgate-lock)
+fi
+
 go vet ./...
 if [ "$#" -eq 0 ]; then set -- ./...; fi
 go test -count=1 -timeout 20m "$@"

@@ -22,6 +22,7 @@ import (
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
+	"github.com/batchgate/batchgate/internal/logctx"
 	"github.com/batchgate/batchgate/internal/postgres"
 	"github.com/batchgate/batchgate/internal/s3store"
 	"github.com/batchgate/batchgate/internal/sqlite"
@@ -39,6 +40,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	interval := fs.Duration("reconcile-interval", 5*time.Second, "how often running batches are refreshed from Bedrock")
 	stepDelay := fs.Duration("sim-step-delay", 2*time.Second, "local mode: the emulator's delay per job state")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
+	replicaFlag := fs.String("replica-id", envOr(getenv, "BATCHGATE_REPLICA_ID", ""), "name of this replica in batch leases (default: kept in the data directory)")
+	staleUploadAge := fs.Duration("stale-upload-age", time.Hour, "abort unfinished multipart uploads of input files older than this (left by a crashed gateway)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,11 +90,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	gw := gateway.New(store, deps, log)
+	ops := newOps(cfg, store, deps, log)
+	gw := gateway.New(ops.store, deps, log)
+	gw.StaleUploadAge = *staleUploadAge
+	if gw.ReplicaID, err = replicaID(*replicaFlag, *dataDir); err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Gateway: gw, MasterKey: masterKey, Log: log, Version: version, MaxUploadBytes: 1280 << 20, // Bedrock allows 1 GB per file; OpenAI lines are a little larger
 		Ready: store.Ping,
 	}
+	ops.wire(api)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -102,6 +111,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go gw.RunReconciler(ctx, *interval)
+	go ops.run(ctx)
 
 	fmt.Fprintf(stdout, "batchgate %s listening on %s\n", version, baseURL)
 	for _, d := range gw.Models(gateway.Caller{}) {
@@ -181,9 +191,9 @@ func localMasterKey(dataDir string) (key string, created bool, err error) {
 
 func newLogger(w io.Writer, format string) *slog.Logger {
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil))
+		return slog.New(logctx.NewHandler(slog.NewTextHandler(w, nil)))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(logctx.NewHandler(slog.NewJSONHandler(w, nil)))
 }
 
 func envOr(getenv func(string) string, name, def string) string {

@@ -64,6 +64,14 @@ func S3(ctx context.Context, p config.LiteLLMParams) (*s3.Client, error) {
 		if p.S3EndpointURL != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 			o.UsePathStyle = true
 		}
+		// Objects streamed in chunks carry no whole-object checksum; the SDK
+		// would otherwise log a DEBUG line on every such GET.
+		o.DisableLogOutputChecksumValidationSkipped = true
+		// No CRC32 of every part and every download on top of SigV4's
+		// payload hash (or TLS): it costs CPU on GB-scale files and no S3
+		// operation batchgate uses requires it.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	}), nil
 }
 

@@ -22,6 +22,8 @@ import (
 type Config struct {
 	ModelList       []Model         `yaml:"model_list"`
 	GeneralSettings GeneralSettings `yaml:"general_settings"`
+	// BatchgateSettings is batchgate's own section: metrics and webhooks.
+	BatchgateSettings BatchgateSettings `yaml:"batchgate_settings,omitempty"`
 
 	// Warnings lists things that were accepted but ignored, for the log.
 	Warnings []string `yaml:"-"`
@@ -79,6 +81,13 @@ type ModelInfo struct {
 	SupportsFunctionCalling   *bool    `yaml:"supports_function_calling"`
 	SupportsReasoning         *bool    `yaml:"supports_reasoning"`
 	ID                        string   `yaml:"id"`
+
+	// batchgate: Bedrock's batch quotas for this model (see Quotas).
+	BatchMinRecords        *int   `yaml:"batch_min_records"`
+	BatchMaxRecordsPerJob  *int   `yaml:"batch_max_records_per_job"`
+	BatchMaxBytesPerFile   *int64 `yaml:"batch_max_bytes_per_file"`
+	BatchMaxBytesPerJob    *int64 `yaml:"batch_max_bytes_per_job"`
+	BatchMaxConcurrentJobs *int   `yaml:"batch_max_concurrent_jobs"`
 }
 
 // DefaultMinRecordsPerJob is Bedrock's minimum number of records per batch job
@@ -154,6 +163,10 @@ func Parse(r io.Reader, getenv func(string) string) (*Config, error) {
 	if err := cfg.validate(r0.refs); err != nil {
 		return nil, err
 	}
+	if err := cfg.BatchgateSettings.validate(r0.refs); err != nil {
+		return nil, err
+	}
+	cfg.BatchgateSettings.applyDefaults()
 	return &cfg, nil
 }
 
@@ -207,7 +220,7 @@ func join(path, key string) string {
 }
 
 var known = map[string]map[string]bool{
-	"": {"model_list": true, "general_settings": true, "litellm_settings": true, "router_settings": true,
+	"": {"model_list": true, "general_settings": true, "batchgate_settings": true, "litellm_settings": true, "router_settings": true,
 		"environment_variables": true, "callback_settings": true, "guardrails": true, "credential_list": true},
 }
 
@@ -218,7 +231,7 @@ func unknownKeys(n *yaml.Node) []string {
 		k := n.Content[i].Value
 		if !known[""][k] {
 			out = append(out, fmt.Sprintf("unknown top-level section %q ignored", k))
-		} else if k != "model_list" && k != "general_settings" {
+		} else if k != "model_list" && k != "general_settings" && k != "batchgate_settings" {
 			out = append(out, fmt.Sprintf("section %q is LiteLLM-only and ignored", k))
 		}
 	}
@@ -329,6 +342,9 @@ func (c *Config) validate(refs map[string]string) error {
 		}
 		if p.MinRecordsPerJob != nil && *p.MinRecordsPerJob < 0 {
 			return &Error{Field: lp + ".min_records_per_job", Message: "must not be negative"}
+		}
+		if err := m.checkQuotas(at + ".model_info"); err != nil {
+			return err
 		}
 		for _, u := range []struct{ field, v string }{{"s3_endpoint_url", p.S3EndpointURL}, {"bedrock_endpoint_url", p.BedrockEndpointURL}} {
 			if u.v != "" && !strings.HasPrefix(u.v, "http://") && !strings.HasPrefix(u.v, "https://") {

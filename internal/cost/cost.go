@@ -48,6 +48,19 @@ var onDemand = map[string][2]float64{
 	"openai.gpt-oss-120b-1:0":                   {0.15, 0.6},
 	"deepseek.v3-v1:0":                          {0.58, 1.68},
 	"qwen.qwen3-32b-v1:0":                       {0.15, 0.6},
+	// Further batch-capable models (us-east-1 on-demand list prices).
+	"anthropic.claude-opus-4-1-20250805-v1:0": {15, 75},
+	"anthropic.claude-opus-4-5-20251101-v1:0": {5, 25},
+	"amazon.nova-2-lite-v1:0":                 {0.3, 2.5},
+	"meta.llama4-scout-17b-instruct-v1:0":     {0.17, 0.66},
+	"meta.llama4-maverick-17b-instruct-v1:0":  {0.24, 0.97},
+	"mistral.mistral-7b-instruct-v0:2":        {0.15, 0.2},
+	"mistral.mixtral-8x7b-instruct-v0:1":      {0.45, 0.7},
+	"mistral.mistral-large-2407-v1:0":         {2, 6},
+	"mistral.pixtral-large-2502-v1:0":         {2, 6},
+	"qwen.qwen3-235b-a22b-2507-v1:0":          {0.22, 0.88},
+	"qwen.qwen3-coder-30b-a3b-v1:0":           {0.15, 0.6},
+	"qwen.qwen3-coder-480b-a35b-v1:0":         {0.45, 1.8},
 }
 
 // regionPrefixes are the cross-region inference profile prefixes.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/bedrock"
+	"github.com/batchgate/batchgate/internal/crash"
 )
 
 // CreateBatchRequest is the body of POST /v1/batches.
@@ -79,7 +80,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	if !c.AllowsModel(d.Name()) {
 		return nil, &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "model", Message: fmt.Sprintf("This key is not allowed to use model %q.", d.Name())}
 	}
-	if min := d.LiteLLMParams.MinRecords(); f.Records < min {
+	if min := d.Quotas().MinRecords; f.Records < min {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf(
 			"The file has %d requests; Bedrock batch inference for %s needs at least %d per job. Add requests, or use the real-time API for small workloads.", f.Records, d.Name(), min)}
 	}
@@ -101,10 +102,19 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
 	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")
 	b.OutputPrefix = fmt.Sprintf("s3://%s/batchgate/output/%s/", d.LiteLLMParams.OutputBucket(), b.ID)
+	// This replica submits the job: the lease keeps other replicas' reconcilers
+	// away meanwhile, the in-flight mark this one's.
+	b.LeaseOwner, b.LeaseUntil = g.ReplicaID, ptr(now.Add(g.LeaseTTL))
+	g.setInflight(b.ID, true)
+	defer g.setInflight(b.ID, false)
+	if err := g.saveJobs(ctx, b, f); err != nil { // a split file's jobs, stored before the batch
+		return nil, err
+	}
 	if err := g.Store.CreateBatch(ctx, b); err != nil {
 		return nil, err
 	}
-	if err := g.submit(ctx, d, b, f, hours); err != nil {
+	crash.At(crash.AfterCreateIntent)
+	if err := g.submit(ctx, d, b, f, hours); err != nil && !isQueued(err) {
 		return nil, err
 	}
 	return b, nil
@@ -118,6 +128,17 @@ func normalizeEndpoint(e string) string {
 // Bedrock fails the batch and is returned; a full quota or a transient error
 // leaves the batch validating for the reconciler to submit again.
 func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, hours int32) error {
+	if jobs, err := g.Store.FindBatchJobs(ctx, b.ID); err != nil {
+		return err
+	} else if len(jobs) > 1 {
+		return g.submitJobs(ctx, d, b, f, hours, jobs)
+	}
+	if slots, err := g.jobSlots(ctx, d); err != nil || slots < 1 {
+		if err == nil {
+			err = errQueued(d)
+		}
+		return &queuedError{err}
+	}
 	p := d.LiteLLMParams
 	arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
 		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
@@ -127,8 +148,9 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	})
 	switch {
 	case err == nil:
+		crash.At(crash.AfterAWSCreate)
 		b.JobARN, b.JobStatus = arn, "Submitted"
-		g.Log.Info("bedrock job created", "batch_id", b.ID, "job_arn", arn, "model_id", d.ModelID())
+		g.Log.InfoContext(ctx, "bedrock job created", "batch_id", b.ID, "job_arn", arn, "model_id", d.ModelID())
 	case bedrock.Permanent(err):
 		g.fail(b, batchgate.ErrorMessage(err))
 		if uerr := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); uerr != nil {
@@ -137,8 +159,8 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		return err
 	default:
 		// Queued: the quota is full or Bedrock is unavailable; the reconciler retries with the same token.
-		g.Log.Warn("bedrock job not created yet", "batch_id", b.ID, "err", err)
-		return nil
+		g.Log.WarnContext(ctx, "bedrock job not created yet", "batch_id", b.ID, "err", err)
+		return &queuedError{err}
 	}
 	b.UpdatedAt = g.now()
 	return g.Store.UpdateBatch(context.WithoutCancel(ctx), b)
@@ -193,7 +215,7 @@ func (g *Gateway) CancelBatch(ctx context.Context, c Caller, id string) (*batchg
 	}
 	if err := d.Jobs.Stop(ctx, b.JobARN); err != nil && !batchgate.IsNotFound(err) {
 		// Stored as cancelling: the reconciler stops the job when Bedrock answers again.
-		g.Log.Warn("stop bedrock job", "batch_id", b.ID, "err", err)
+		g.Log.WarnContext(ctx, "stop bedrock job", "batch_id", b.ID, "err", err)
 	}
 	return b, nil
 }
@@ -204,6 +226,11 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 	d := g.deployment(b.Model)
 	if d == nil {
 		return fmt.Errorf("batch %s: model %q is no longer configured", b.ID, b.Model)
+	}
+	if jobs, err := g.Store.FindBatchJobs(ctx, b.ID); err != nil {
+		return err
+	} else if len(jobs) > 1 {
+		return g.refreshJobs(ctx, d, b, jobs)
 	}
 	if b.JobARN == "" {
 		if b.Status == batchgate.StatusCancelling {
@@ -229,7 +256,7 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 	}
 	if b.Status == batchgate.StatusCancelling && !bedrock.Terminal(job.Status) && job.Status != "Stopping" {
 		if err := d.Jobs.Stop(ctx, b.JobARN); err != nil {
-			g.Log.Warn("stop bedrock job", "batch_id", b.ID, "err", err)
+			g.Log.WarnContext(ctx, "stop bedrock job", "batch_id", b.ID, "err", err)
 		}
 	}
 	now := g.now()
@@ -299,6 +326,7 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	g.Log.Info("batch settled", "batch_id", b.ID, "status", b.Status, "job_status", job.Status,
 		"completed", b.RequestCounts.Completed, "failed", b.RequestCounts.Failed,
 		"input_tokens", b.Usage.InputTokens, "output_tokens", b.Usage.OutputTokens, "cost", b.Cost)
+	crash.At(crash.BeforeSettleCommit)
 	return g.Store.UpdateBatch(ctx, b)
 }
 
@@ -313,14 +341,28 @@ type manifest struct {
 }
 
 // jobPrefix is where Bedrock writes a job's output: {outputUri}/{jobId}/.
-func jobPrefix(b *batchgate.Batch) (bucket, prefix string) {
+func jobPrefix(b *batchgate.Batch) (bucket, prefix string) { return jobPrefixOf(b, b.JobARN) }
+
+// jobPrefixOf is where Bedrock writes the output of the batch's job arn.
+func jobPrefixOf(b *batchgate.Batch, arn string) (bucket, prefix string) {
 	rest := strings.TrimPrefix(b.OutputPrefix, "s3://")
 	bucket, prefix, _ = strings.Cut(rest, "/")
-	return bucket, strings.TrimSuffix(prefix, "/") + "/" + bedrock.JobID(b.JobARN) + "/"
+	return bucket, strings.TrimSuffix(prefix, "/") + "/" + bedrock.JobID(arn) + "/"
 }
 
+// manifest returns the batch's manifest; for a batch split over several
+// jobs, their manifests (or counts, for a job that wrote none) summed.
 func (g *Gateway) manifest(ctx context.Context, d *Deployment, b *batchgate.Batch) (*manifest, error) {
-	bucket, prefix := jobPrefix(b)
+	if jobs, err := g.Store.FindBatchJobs(ctx, b.ID); err != nil {
+		return nil, err
+	} else if len(jobs) > 1 {
+		return g.mergedManifest(ctx, d, b, jobs)
+	}
+	return g.jobManifest(ctx, d, b, b.JobARN)
+}
+
+func (g *Gateway) jobManifest(ctx context.Context, d *Deployment, b *batchgate.Batch, arn string) (*manifest, error) {
+	bucket, prefix := jobPrefixOf(b, arn)
 	rc, err := d.Objects.Get(ctx, bucket, prefix+"manifest.json.out")
 	if err != nil {
 		return nil, err
@@ -334,16 +376,30 @@ func (g *Gateway) manifest(ctx context.Context, d *Deployment, b *batchgate.Batc
 }
 
 // outputObjects lists the job's .out files, the manifest excepted.
+// For a batch split over several jobs, the .out files of every job, in job order.
 func (g *Gateway) outputObjects(ctx context.Context, d *Deployment, b *batchgate.Batch) ([]batchgate.Object, error) {
-	bucket, prefix := jobPrefix(b)
-	keys, err := d.Objects.List(ctx, bucket, prefix)
-	if err != nil {
+	arns := []string{b.JobARN}
+	if jobs, err := g.Store.FindBatchJobs(ctx, b.ID); err != nil {
 		return nil, err
+	} else if len(jobs) > 1 {
+		arns = arns[:0]
+		for _, j := range jobs {
+			if j.JobARN != "" {
+				arns = append(arns, j.JobARN)
+			}
+		}
 	}
 	var out []batchgate.Object
-	for _, k := range keys {
-		if strings.HasSuffix(k.Key, ".out") && path.Base(k.Key) != "manifest.json.out" {
-			out = append(out, k)
+	for _, arn := range arns {
+		bucket, prefix := jobPrefixOf(b, arn)
+		keys, err := d.Objects.List(ctx, bucket, prefix)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			if strings.HasSuffix(k.Key, ".out") && path.Base(k.Key) != "manifest.json.out" {
+				out = append(out, k)
+			}
 		}
 	}
 	return out, nil

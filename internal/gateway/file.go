@@ -45,8 +45,7 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	var (
 		problems []*batchgate.Error
 		ids      = map[string]int{}
-		pw       *io.PipeWriter
-		putDone  chan error
+		parts    *partUploader
 		lineNo   int
 		total    int64
 	)
@@ -55,22 +54,11 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 			problems = append(problems, e)
 		}
 	}
-	// start begins the S3 upload once the deployment is known.
-	start := func() {
-		var pr *io.PipeReader
-		pr, pw = io.Pipe()
-		putDone = make(chan error, 1)
-		f.Bucket, f.Key = dep.LiteLLMParams.S3BucketName, "batchgate/input/"+f.ID+".jsonl"
-		go func() {
-			_, err := dep.Objects.Put(ctx, f.Bucket, f.Key, pr, dep.LiteLLMParams.S3EncryptionKeyID)
-			pr.CloseWithError(err) // unblock the writer if the upload failed
-			putDone <- err
-		}()
-	}
+	// The S3 upload begins once the deployment is known; it rolls to a new
+	// object at the model's per-job quota (split.go).
 	abort := func(err error) {
-		if pw != nil {
-			pw.CloseWithError(err)
-			<-putDone
+		if parts != nil {
+			parts.abort(err)
 		}
 	}
 
@@ -87,10 +75,10 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 				}
 				fail(le)
 			} else if len(problems) == 0 {
-				if pw == nil {
-					start()
+				if parts == nil {
+					parts = g.newPartUploader(ctx, dep, f)
 				}
-				if _, werr := pw.Write(out.Bytes()); werr != nil {
+				if werr := parts.write(out.Bytes()); werr != nil {
 					abort(werr)
 					return nil, fmt.Errorf("upload %s: %w", f.ID, werr)
 				}
@@ -117,18 +105,22 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	if lineNo == 0 {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "The file is empty: a batch file needs at least one request line.", Param: "file"}
 	}
-	if err := pw.Close(); err != nil {
-		return nil, err
-	}
-	if err := <-putDone; err != nil {
+	fileParts, err := parts.finish()
+	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", f.ID, err)
 	}
 	f.Bytes, f.Records = total, lineNo
+	if len(fileParts) > 0 { // stored first: a file is never visible without its parts
+		if err := g.Store.SaveFileParts(ctx, f.ID, fileParts); err != nil {
+			parts.deleteAll()
+			return nil, err
+		}
+	}
 	if err := g.Store.CreateFile(ctx, f); err != nil {
-		_ = dep.Objects.Delete(context.WithoutCancel(ctx), f.Bucket, f.Key)
+		parts.deleteAll()
 		return nil, err
 	}
-	g.Log.Info("file uploaded", "file_id", f.ID, "model", f.Model, "records", f.Records, "bytes", f.Bytes)
+	g.Log.InfoContext(ctx, "file uploaded", "file_id", f.ID, "model", f.Model, "records", f.Records, "bytes", f.Bytes)
 	return f, nil
 }
 
@@ -186,16 +178,16 @@ func maxOutputTokens(req translate.Request) int64 {
 	if strings.HasSuffix(req.URL, "/embeddings") {
 		return 0
 	}
-	var limits struct {
-		MaxTokens           int64 `json:"max_tokens"`
-		MaxCompletionTokens int64 `json:"max_completion_tokens"`
-	}
-	_ = json.Unmarshal(req.Body, &limits)
+	// The small raw values only: decoding the whole body again would cost as
+	// much as translating it.
+	var mct, mt int64
+	_ = json.Unmarshal(req.Param("max_completion_tokens"), &mct)
+	_ = json.Unmarshal(req.Param("max_tokens"), &mt)
 	switch {
-	case limits.MaxCompletionTokens > 0:
-		return limits.MaxCompletionTokens
-	case limits.MaxTokens > 0:
-		return limits.MaxTokens
+	case mct > 0:
+		return mct
+	case mt > 0:
+		return mt
 	}
 	return defaultMaxTokens
 }
@@ -289,8 +281,14 @@ func (g *Gateway) DeleteFile(ctx context.Context, c Caller, id string) error {
 	}
 	if f.Kind == batchgate.FileInput {
 		if d := g.deployment(f.Model); d != nil {
-			if err := d.Objects.Delete(ctx, f.Bucket, f.Key); err != nil {
-				g.Log.Warn("delete file object", "file_id", f.ID, "err", err)
+			keys, err := g.inputKeys(ctx, f)
+			if err != nil {
+				keys = []string{f.Key}
+			}
+			for _, k := range keys {
+				if err := d.Objects.Delete(ctx, f.Bucket, k); err != nil {
+					g.Log.Warn("delete file object", "file_id", f.ID, "err", err)
+				}
 			}
 		}
 	}
@@ -307,13 +305,16 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 		return &batchgate.Error{Code: batchgate.EUNAVAILABLE, Message: fmt.Sprintf("model %q is no longer configured", f.Model)}
 	}
 	if f.Kind == batchgate.FileInput {
-		rc, err := d.Objects.Get(ctx, f.Bucket, f.Key)
+		keys, err := g.inputKeys(ctx, f)
 		if err != nil {
 			return err
 		}
-		defer rc.Close()
-		_, err = io.Copy(w, rc)
-		return err
+		for _, k := range keys {
+			if err := copyObject(ctx, d, f.Bucket, k, w); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	b, err := g.Store.FindBatchByID(ctx, f.BatchID)
 	if err != nil {
@@ -327,6 +328,11 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 	opts := d.translateOptions()
 	for _, o := range keys {
 		if err := g.convertObject(ctx, d, f, b, o.Key, opts, raw, bw); err != nil {
+			return err
+		}
+	}
+	if f.Kind == batchgate.FileError && !raw {
+		if err := g.writeUnprocessed(ctx, d, b, keys, bw); err != nil {
 			return err
 		}
 	}

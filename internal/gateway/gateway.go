@@ -90,6 +90,15 @@ type Gateway struct {
 	MaxLineBytes int
 	// MaxErrors is how many line problems an upload reports at most.
 	MaxErrors int
+
+	// Retry is the reconciler's backoff after a throttled, failed or
+	// quota-refused Bedrock call (zero values: defaults, see ops.go).
+	Retry RetryPolicy
+	// StaleUploadAge is how old an unfinished multipart upload of an input
+	// file must be for the reconciler to abort it (default 1h).
+	StaleUploadAge time.Duration
+
+	ops opsState
 }
 
 // New returns a Gateway with defaults.

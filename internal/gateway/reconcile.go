@@ -3,7 +3,26 @@ package gateway
 import (
 	"context"
 	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrock"
 )
+
+// workable reports whether this pass works batch b: not while it backs off
+// after a failed Bedrock call, not while a request of this replica submits
+// it, not when Bedrock throttled its model earlier in the pass, and not when
+// its lease is about to end (a slow pass must not overlap with the replica
+// that takes the batch over).
+func (g *Gateway) workable(b *batchgate.Batch, throttled map[string]bool) bool {
+	now := g.now()
+	if throttled[b.Model] || !g.due(b.ID, now) {
+		return false
+	}
+	if b.LeaseUntil != nil && g.LeaseTTL > 0 && b.LeaseUntil.Sub(now) < g.LeaseTTL/4 {
+		return false
+	}
+	return true
+}
 
 // Reconcile advances the running batches this replica holds or can lease:
 // it submits jobs that have not reached Bedrock yet, refreshes the others and
@@ -15,13 +34,28 @@ func (g *Gateway) Reconcile(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	throttled := map[string]bool{} // models Bedrock throttled in this pass
 	for i, b := range batches {
 		if ctx.Err() != nil {
 			return i, ctx.Err()
 		}
-		if err := g.Refresh(ctx, b); err != nil {
-			// One batch's trouble must not stop the others.
-			g.Log.Warn("reconcile batch", "batch_id", b.ID, "err", err)
+		if !g.workable(b, throttled) {
+			continue
+		}
+		// One batch's trouble must not stop the others: it backs off alone.
+		err := g.Refresh(ctx, b)
+		delay := g.backoff(b.ID, err, g.now())
+		switch {
+		case err == nil:
+		case isQueued(err):
+			g.Log.Info("batch queued", "batch_id", b.ID, "retry_in", delay.String(), "reason", err.Error())
+		default:
+			g.Log.Warn("reconcile batch", "batch_id", b.ID, "retry_in", delay.String(), "err", err)
+		}
+		if bedrock.Throttled(err) {
+			// Bedrock's API rate limit: leave this model's other batches for
+			// the next pass rather than adding to the throttling.
+			throttled[b.Model] = true
 		}
 	}
 	return len(batches), nil
@@ -33,7 +67,15 @@ func (g *Gateway) Reconcile(ctx context.Context) (int, error) {
 func (g *Gateway) RunReconciler(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var swept time.Time
 	for {
+		if now := g.now(); now.Sub(swept) >= time.Hour {
+			// Multipart uploads a crashed gateway left behind (hourly).
+			swept = now
+			if _, err := g.AbortStaleUploads(ctx); err != nil && ctx.Err() == nil {
+				g.Log.Warn("abort stale uploads", "err", err)
+			}
+		}
 		if _, err := g.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			g.Log.Error("reconcile", "err", err)
 		}

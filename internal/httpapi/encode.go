@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/logctx"
 	"github.com/batchgate/batchgate/internal/openai"
 )
 
@@ -173,6 +174,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		id := "req_" + hex.EncodeToString(b[:])
 		l := s.Log.With("request_id", id)
 		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, l)
+		ctx = logctx.WithRequestID(ctx, id) // gateway logs written with ctx name the request
 		w.Header().Set("x-request-id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()

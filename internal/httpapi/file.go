@@ -25,7 +25,7 @@ func (s *Server) handleFileCreate() http.Handler {
 		if s.MaxUploadBytes > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadBytes)
 		}
-		mr, err := r.MultipartReader()
+		mr, err := newFormReader(r)
 		if err != nil {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request must be multipart/form-data with a file and purpose=batch."}
 		}
@@ -198,9 +198,10 @@ func (s *Server) handleFileContent() http.Handler {
 		cw := &committedWriter{w: w}
 		if err := s.Gateway.WriteContent(r.Context(), f, raw, cw); err != nil {
 			if cw.n > 0 {
-				// Headers are gone: all we can do is cut the stream short and log.
+				// The status is sent: abort the connection so the client sees a
+				// broken transfer instead of a complete-looking, truncated file.
 				logger(r.Context()).Error("file content interrupted", "file_id", f.ID, "err", err)
-				return nil
+				panic(http.ErrAbortHandler)
 			}
 			return err
 		}

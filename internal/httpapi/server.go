@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/batchgate/batchgate/internal/console"
 	"github.com/batchgate/batchgate/internal/gateway"
 )
 
@@ -21,6 +22,12 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// MaxUploadBytes bounds an uploaded file (Bedrock's per-file limit is 1 GB).
 	MaxUploadBytes int64
+	// Metrics, if set, serves GET /metrics, open unless MetricsNeedsAuth
+	// (then it needs the master key). Instrument, if set, wraps the routes
+	// (it sees the matched pattern on the request).
+	Metrics          http.Handler
+	MetricsNeedsAuth bool
+	Instrument       func(http.Handler) http.Handler
 }
 
 // Handler returns the routed handler.
@@ -31,6 +38,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /health/liveliness", s.handleLiveliness())
 	mux.Handle("GET /health/liveness", s.handleLiveliness())
 	mux.Handle("GET /health/readiness", s.handleReadiness())
+	if s.Metrics != nil {
+		if s.MetricsNeedsAuth {
+			mux.Handle("GET /metrics", admin(s.Metrics))
+		} else {
+			mux.Handle("GET /metrics", s.Metrics)
+		}
+	}
 
 	for _, p := range []string{"/v1", ""} {
 		mux.Handle("GET "+p+"/models", auth(s.handleModels()))
@@ -57,9 +71,17 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /team/info", auth(s.handleTeamInfo()))
 	mux.Handle("POST /team/member_add", admin(s.handleTeamMemberAdd()))
 	mux.Handle("GET /spend/logs", auth(s.handleSpendLogs()))
+	mux.Handle("GET /user/list", admin(s.handleUserList()))
+	mux.Handle("GET /team/list", admin(s.handleTeamList()))
+	mux.Handle("GET "+console.Prefix, console.Handler())
+	mux.Handle("GET "+console.Prefix+"/", console.Handler())
 
 	mux.Handle("/", handle(func(w http.ResponseWriter, r *http.Request) error {
 		return &notFoundRoute{r.Method, r.URL.Path}
 	}))
-	return s.logRequests(mux)
+	var h http.Handler = mux
+	if s.Instrument != nil {
+		h = s.Instrument(mux)
+	}
+	return s.logRequests(h)
 }

@@ -45,6 +45,17 @@ type Options struct {
 	// the gateway refuses smaller batches with the same limit.
 	MinRecordsPerJob int
 	Log              *slog.Logger
+	// Models are extra model_list entries after the default one. Only
+	// ModelName, LiteLLMParams.Model (and optionally InvocationType,
+	// MinRecordsPerJob) and ModelInfo need to be set: the connection fields
+	// (bucket, region, credentials, endpoints, role) are filled in to point at
+	// the local servers.
+	Models []config.Model
+	// Faults are the emulator's initial fault-injection settings.
+	Faults bedrocksim.Faults
+	// SimConfig, when set, adjusts the emulator's configuration (quotas, seed)
+	// before it starts.
+	SimConfig func(*bedrocksim.Config)
 }
 
 // Env is a running local environment.
@@ -82,10 +93,14 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 			return nil, fmt.Errorf("create bucket: %w", err)
 		}
 	}
-	e.sim = bedrocksim.New(bedrocksim.Config{
+	simCfg := bedrocksim.Config{
 		Region: Region, AccountID: AccountID, S3: client, StepDelay: o.StepDelay, Logger: o.Log,
-		MinRecordsPerJob: o.MinRecordsPerJob,
-	})
+		MinRecordsPerJob: o.MinRecordsPerJob, Faults: o.Faults,
+	}
+	if o.SimConfig != nil {
+		o.SimConfig(&simCfg)
+	}
+	e.sim = bedrocksim.New(simCfg)
 	if e.BedrockURL, err = e.serve(e.sim); err != nil {
 		e.Close()
 		return nil, err
@@ -103,8 +118,28 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if o.MinRecordsPerJob > 0 {
 		e.Config.ModelList[0].LiteLLMParams.MinRecordsPerJob = &o.MinRecordsPerJob
 	}
+	for _, m := range o.Models {
+		p := &m.LiteLLMParams
+		*p = config.LiteLLMParams{
+			Model: p.Model, InvocationType: p.InvocationType, MinRecordsPerJob: p.MinRecordsPerJob,
+			S3BucketName: Bucket, S3RegionName: Region,
+			S3AccessKeyID: accessKey, S3SecretAccessKey: secretKey, S3EndpointURL: e.S3URL,
+			AWSAccessKeyID: accessKey, AWSSecretAccessKey: secretKey, AWSRegionName: Region,
+			AWSBatchRoleARN: RoleARN, BedrockEndpointURL: e.BedrockURL,
+		}
+		if p.MinRecordsPerJob == nil && o.MinRecordsPerJob > 0 {
+			p.MinRecordsPerJob = &o.MinRecordsPerJob
+		}
+		if m.ModelInfo.Mode == "" {
+			m.ModelInfo.Mode = "batch"
+		}
+		e.Config.ModelList = append(e.Config.ModelList, m)
+	}
 	return e, nil
 }
+
+// Sim returns the in-process Bedrock emulator, e.g. to change its faults.
+func (e *Env) Sim() *bedrocksim.Server { return e.sim }
 
 // S3Client returns a client for the local S3 at url.
 func S3Client(url string) *s3.Client {

@@ -92,6 +92,13 @@ func (db *DB) FindBatches(ctx context.Context, filter batchgate.BatchFilter) ([]
 // given: the caller is expected to hold the lease (from ClaimBatches) and to
 // pass the batch back with the lease it got, so that an update neither
 // drops nor steals a lease. Clearing LeaseOwner releases the batch.
+//
+// Writers hold copies that may be stale (a cancel request races the
+// reconciler), so the update keeps what must not go back (see
+// batchgate.Store): a terminal batch is final (ECONFLICT, nothing written);
+// a JobARN once set is kept, with its JobStatus when b has no JobARN;
+// cancelling stays cancelling until the batch ends, and CancellingAt is
+// kept; a billed batch keeps its billed cost and holds no reservation.
 func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 	meta, err := jsonArg(b.Metadata)
 	if err != nil {
@@ -99,15 +106,22 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 	}
 	n, err := affected(db.pool.Exec(ctx, `UPDATE batches SET
 		endpoint = $1, input_file_id = $2, completion_window = $3, metadata = $4,
-		model = $5, model_id = $6, status = $7, message = $8,
-		client_token = $9, job_name = $10, job_arn = $11, job_status = $12, output_prefix = $13,
+		model = $5, model_id = $6,
+		status = CASE WHEN status = 'cancelling' AND $7::text NOT IN ('failed', 'completed', 'expired', 'cancelled') THEN status ELSE $7::text END,
+		message = $8,
+		client_token = $9, job_name = $10,
+		job_arn = CASE WHEN job_arn <> '' THEN job_arn ELSE $11::text END,
+		job_status = CASE WHEN job_arn <> '' AND $11::text = '' THEN job_status ELSE $12::text END,
+		output_prefix = $13,
 		output_file_id = $14, error_file_id = $15,
 		requests_total = $16, requests_completed = $17, requests_failed = $18,
-		input_tokens = $19, output_tokens = $20, cost = $21,
-		reserved = $22, lease_owner = $23, lease_until = $24,
+		input_tokens = $19, output_tokens = $20,
+		cost = coalesce((SELECT s.cost FROM spend_logs s WHERE s.batch_id = batches.id), $21),
+		reserved = CASE WHEN EXISTS (SELECT 1 FROM spend_logs s WHERE s.batch_id = batches.id) THEN 0 ELSE $22::double precision END,
+		lease_owner = $23, lease_until = $24,
 		expires_at = $25, in_progress_at = $26, finalizing_at = $27, completed_at = $28, failed_at = $29,
-		expired_at = $30, cancelling_at = $31, cancelled_at = $32, updated_at = $33
-		WHERE id = $34`,
+		expired_at = $30, cancelling_at = coalesce(cancelling_at, $31), cancelled_at = $32, updated_at = $33
+		WHERE id = $34 AND status NOT IN ('failed', 'completed', 'expired', 'cancelled')`,
 		b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Model, b.ModelID, b.Status, b.Message,
 		b.ClientToken, b.JobName, b.JobARN, b.JobStatus, b.OutputPrefix,
@@ -122,7 +136,15 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		return fmt.Errorf("postgres: update batch: %w", err)
 	}
 	if n == 0 {
-		return notFound("batch", b.ID)
+		var status string
+		err := db.pool.QueryRow(ctx, `SELECT status FROM batches WHERE id = $1`, b.ID).Scan(&status)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("batch", b.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: update batch: %w", err)
+		}
+		return batchgate.Errorf(batchgate.ECONFLICT, "batch %s is %s: a finished batch does not change", b.ID, status)
 	}
 	return nil
 }

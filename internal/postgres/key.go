@@ -79,7 +79,8 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 // UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
 // Token and CreatedAt never change, and neither does Spend: RecordSpend adds
 // to it atomically, which a read-modify-write here could undo. BudgetResetAt
-// is written as given (ResetBudgets moves it on).
+// is written only with a new BudgetDuration (or none): ResetBudgets moves
+// it on, and a stale copy must not move it back.
 func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	models, err := jsonArg(k.Models)
 	if err != nil {
@@ -91,7 +92,7 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	}
 	n, err := affected(db.pool.Exec(ctx, `UPDATE keys SET
 		key_name = $1, key_alias = $2, models = $3, user_id = $4, team_id = $5,
-		max_budget = $6, budget_duration = $7, budget_reset_at = $8,
+		max_budget = $6, budget_duration = $7, budget_reset_at = CASE WHEN budget_duration = $7 AND budget_duration <> '' THEN budget_reset_at ELSE $8 END,
 		metadata = $9, expires_at = $10, updated_at = $11
 		WHERE token = $12`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,

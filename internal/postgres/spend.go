@@ -13,7 +13,7 @@ const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
 
 // RecordSpend bills a batch once: in one transaction it inserts s and adds
 // s.Cost to the spend of the key, the user and the team of s.Owner, each if
-// it exists. It reports false, changing nothing, if s.BatchID was already
+// it exists, and replaces the batch's reservation by its cost. It reports false, changing nothing, if s.BatchID was already
 // billed. A concurrent call for the same batch waits on the first one's
 // insert and then inserts nothing. The rows are updated in one order (keys,
 // users, teams), so that concurrent calls don't deadlock.
@@ -26,6 +26,11 @@ func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, err
 			s.BatchID, s.Owner.KeyToken, s.Owner.UserID, s.Owner.TeamID, s.Model, s.ModelID,
 			s.Usage.InputTokens, s.Usage.OutputTokens, s.Cost, s.CreatedAt))
 		if err != nil || n == 0 {
+			return err
+		}
+		// The batch is billed: its reservation gives way to the cost in the
+		// same transaction, so no budget ever counts both.
+		if _, err := tx.Exec(ctx, `UPDATE batches SET reserved = 0, cost = $1 WHERE id = $2`, s.Cost, s.BatchID); err != nil {
 			return err
 		}
 		for _, t := range budgetTables {

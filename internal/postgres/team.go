@@ -87,7 +87,8 @@ func (db *DB) FindTeamByID(ctx context.Context, id string) (*batchgate.Team, err
 
 // UpdateTeam replaces the team with id t.TeamID, or returns ENOTFOUND.
 // TeamID, CreatedAt and Spend never change (RecordSpend and ResetBudgets own
-// Spend); BudgetResetAt is written as given.
+// Spend); BudgetResetAt is written only with a new BudgetDuration (or
+// none): ResetBudgets moves it on, and a stale copy must not move it back.
 func (db *DB) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
 	models, members, meta, err := teamJSON(t)
 	if err != nil {
@@ -95,7 +96,7 @@ func (db *DB) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
 	}
 	n, err := affected(db.pool.Exec(ctx, `UPDATE teams SET
 		team_alias = $1, models = $2, members = $3,
-		max_budget = $4, budget_duration = $5, budget_reset_at = $6, metadata = $7, updated_at = $8
+		max_budget = $4, budget_duration = $5, budget_reset_at = CASE WHEN budget_duration = $5 AND budget_duration <> '' THEN budget_reset_at ELSE $6 END, metadata = $7, updated_at = $8
 		WHERE team_id = $9`,
 		t.TeamAlias, models, members,
 		t.MaxBudget, t.BudgetDuration, t.BudgetResetAt, meta, t.UpdatedAt,

@@ -51,7 +51,8 @@ func (db *DB) FindUserByID(ctx context.Context, id string) (*batchgate.User, err
 
 // UpdateUser replaces the user with id u.UserID, or returns ENOTFOUND.
 // UserID, CreatedAt and Spend never change (RecordSpend and ResetBudgets own
-// Spend); BudgetResetAt is written as given.
+// Spend); BudgetResetAt is written only with a new BudgetDuration (or
+// none): ResetBudgets moves it on, and a stale copy must not move it back.
 func (db *DB) UpdateUser(ctx context.Context, u *batchgate.User) error {
 	models, err := jsonArg(u.Models)
 	if err != nil {
@@ -63,7 +64,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *batchgate.User) error {
 	}
 	n, err := affected(db.pool.Exec(ctx, `UPDATE users SET
 		user_email = $1, user_alias = $2, models = $3,
-		max_budget = $4, budget_duration = $5, budget_reset_at = $6, metadata = $7, updated_at = $8
+		max_budget = $4, budget_duration = $5, budget_reset_at = CASE WHEN budget_duration = $5 AND budget_duration <> '' THEN budget_reset_at ELSE $6 END, metadata = $7, updated_at = $8
 		WHERE user_id = $9`,
 		u.UserEmail, u.UserAlias, models,
 		u.MaxBudget, u.BudgetDuration, u.BudgetResetAt, meta, u.UpdatedAt,

@@ -102,6 +102,13 @@ func (db *DB) FindBatches(ctx context.Context, filter batchgate.BatchFilter) ([]
 // given: the caller is expected to hold the lease (from ClaimBatches) and to
 // pass the batch back with the lease it got, so that an update neither
 // drops nor steals a lease. Clearing LeaseOwner releases the batch.
+//
+// Writers hold copies that may be stale (a cancel request races the
+// reconciler), so the update keeps what must not go back (see
+// batchgate.Store): a terminal batch is final (ECONFLICT, nothing written);
+// a JobARN once set is kept, with its JobStatus when b has no JobARN;
+// cancelling stays cancelling until the batch ends, and CancellingAt is
+// kept; a billed batch keeps its billed cost and holds no reservation.
 func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 	meta, err := jsonText(b.Metadata)
 	if err != nil {
@@ -109,18 +116,25 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 	}
 	n, err := affected(db.write.ExecContext(ctx, `UPDATE batches SET
 		endpoint = ?, input_file_id = ?, completion_window = ?, metadata = ?,
-		model = ?, model_id = ?, status = ?, message = ?,
-		client_token = ?, job_name = ?, job_arn = ?, job_status = ?, output_prefix = ?,
+		model = ?, model_id = ?,
+		status = CASE WHEN status = 'cancelling' AND ? NOT IN ('failed', 'completed', 'expired', 'cancelled') THEN status ELSE ? END,
+		message = ?,
+		client_token = ?, job_name = ?,
+		job_arn = CASE WHEN job_arn <> '' THEN job_arn ELSE ? END,
+		job_status = CASE WHEN job_arn <> '' AND ? = '' THEN job_status ELSE ? END,
+		output_prefix = ?,
 		output_file_id = ?, error_file_id = ?,
 		requests_total = ?, requests_completed = ?, requests_failed = ?,
-		input_tokens = ?, output_tokens = ?, cost = ?,
-		reserved = ?, lease_owner = ?, lease_until = ?,
+		input_tokens = ?, output_tokens = ?,
+		cost = coalesce((SELECT s.cost FROM spend_logs s WHERE s.batch_id = batches.id), ?),
+		reserved = CASE WHEN EXISTS (SELECT 1 FROM spend_logs s WHERE s.batch_id = batches.id) THEN 0.0 ELSE ? END,
+		lease_owner = ?, lease_until = ?,
 		expires_at = ?, in_progress_at = ?, finalizing_at = ?, completed_at = ?, failed_at = ?,
-		expired_at = ?, cancelling_at = ?, cancelled_at = ?, updated_at = ?
-		WHERE id = ?`,
+		expired_at = ?, cancelling_at = coalesce(cancelling_at, ?), cancelled_at = ?, updated_at = ?
+		WHERE id = ? AND `+nonTerminal,
 		b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
-		b.Model, b.ModelID, b.Status, b.Message,
-		b.ClientToken, b.JobName, b.JobARN, b.JobStatus, b.OutputPrefix,
+		b.Model, b.ModelID, b.Status, b.Status, b.Message,
+		b.ClientToken, b.JobName, b.JobARN, b.JobARN, b.JobStatus, b.OutputPrefix,
 		b.OutputFileID, b.ErrorFileID,
 		b.RequestCounts.Total, b.RequestCounts.Completed, b.RequestCounts.Failed,
 		b.Usage.InputTokens, b.Usage.OutputTokens, b.Cost,
@@ -133,9 +147,22 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		return fmt.Errorf("sqlite: update batch: %w", err)
 	}
 	if n == 0 {
-		return notFound("batch", b.ID)
+		var status string
+		err := db.write.QueryRowContext(ctx, `SELECT status FROM batches WHERE id = ?`, b.ID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("batch", b.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: update batch: %w", err)
+		}
+		return finalBatch(b.ID, status)
 	}
 	return nil
+}
+
+// finalBatch is the error of an update of a batch that has ended.
+func finalBatch(id, status string) error {
+	return batchgate.Errorf(batchgate.ECONFLICT, "batch %s is %s: a finished batch does not change", id, status)
 }
 
 // ClaimBatches leases to owner, until now+ttl, up to limit running batches

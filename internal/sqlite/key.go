@@ -86,7 +86,8 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 // UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
 // Token and CreatedAt never change, and neither does Spend: RecordSpend adds
 // to it atomically, which a read-modify-write here could undo. BudgetResetAt
-// is written as given (ResetBudgets moves it on).
+// is written only with a new BudgetDuration (or none): ResetBudgets moves
+// it on, and a stale copy must not move it back.
 func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	models, err := jsonText(k.Models)
 	if err != nil {
@@ -98,11 +99,11 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	}
 	n, err := affected(db.write.ExecContext(ctx, `UPDATE keys SET
 		key_name = ?, key_alias = ?, models = ?, user_id = ?, team_id = ?,
-		max_budget = ?, budget_duration = ?, budget_reset_at = ?,
+		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END,
 		metadata = ?, expires_at = ?, updated_at = ?
 		WHERE token = ?`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), millis(k.UpdatedAt),
+		k.MaxBudget, k.BudgetDuration, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), millis(k.UpdatedAt),
 		k.Token))
 	if err != nil {
 		return fmt.Errorf("sqlite: update key: %w", err)

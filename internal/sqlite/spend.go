@@ -12,8 +12,8 @@ const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
 
 // RecordSpend bills a batch once: in one transaction it inserts s and adds
 // s.Cost to the spend of the key, the user and the team of s.Owner, each if
-// it exists. It reports false, changing nothing, if s.BatchID was already
-// billed.
+// it exists, and replaces the batch's reservation by its cost. It reports
+// false, changing nothing, if s.BatchID was already billed.
 func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -30,6 +30,11 @@ func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, err
 	}
 	if n == 0 {
 		return false, nil
+	}
+	// The batch is billed: its reservation gives way to the cost in the same
+	// transaction, so no budget ever counts both.
+	if _, err := tx.ExecContext(ctx, `UPDATE batches SET reserved = 0, cost = ? WHERE id = ?`, s.Cost, s.BatchID); err != nil {
+		return false, fmt.Errorf("sqlite: record spend: %w", err)
 	}
 	for _, t := range budgetTables {
 		id := t.ownerID(s.Owner)

@@ -87,7 +87,8 @@ func (db *DB) FindTeamByID(ctx context.Context, id string) (*batchgate.Team, err
 
 // UpdateTeam replaces the team with id t.TeamID, or returns ENOTFOUND.
 // TeamID, CreatedAt and Spend never change (RecordSpend and ResetBudgets own
-// Spend); BudgetResetAt is written as given.
+// Spend); BudgetResetAt is written only with a new BudgetDuration (or
+// none): ResetBudgets moves it on, and a stale copy must not move it back.
 func (db *DB) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
 	models, members, meta, err := teamJSON(t)
 	if err != nil {
@@ -95,10 +96,10 @@ func (db *DB) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
 	}
 	n, err := affected(db.write.ExecContext(ctx, `UPDATE teams SET
 		team_alias = ?, models = ?, members = ?,
-		max_budget = ?, budget_duration = ?, budget_reset_at = ?, metadata = ?, updated_at = ?
+		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END, metadata = ?, updated_at = ?
 		WHERE team_id = ?`,
 		t.TeamAlias, models, members,
-		t.MaxBudget, t.BudgetDuration, millisPtr(t.BudgetResetAt), meta, millis(t.UpdatedAt),
+		t.MaxBudget, t.BudgetDuration, t.BudgetDuration, millisPtr(t.BudgetResetAt), meta, millis(t.UpdatedAt),
 		t.TeamID))
 	if err != nil {
 		return fmt.Errorf("sqlite: update team: %w", err)

@@ -51,7 +51,8 @@ func (db *DB) FindUserByID(ctx context.Context, id string) (*batchgate.User, err
 
 // UpdateUser replaces the user with id u.UserID, or returns ENOTFOUND.
 // UserID, CreatedAt and Spend never change (RecordSpend and ResetBudgets own
-// Spend); BudgetResetAt is written as given.
+// Spend); BudgetResetAt is written only with a new BudgetDuration (or
+// none): ResetBudgets moves it on, and a stale copy must not move it back.
 func (db *DB) UpdateUser(ctx context.Context, u *batchgate.User) error {
 	models, err := jsonText(u.Models)
 	if err != nil {
@@ -63,10 +64,10 @@ func (db *DB) UpdateUser(ctx context.Context, u *batchgate.User) error {
 	}
 	n, err := affected(db.write.ExecContext(ctx, `UPDATE users SET
 		user_email = ?, user_alias = ?, models = ?,
-		max_budget = ?, budget_duration = ?, budget_reset_at = ?, metadata = ?, updated_at = ?
+		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END, metadata = ?, updated_at = ?
 		WHERE user_id = ?`,
 		u.UserEmail, u.UserAlias, models,
-		u.MaxBudget, u.BudgetDuration, millisPtr(u.BudgetResetAt), meta, millis(u.UpdatedAt),
+		u.MaxBudget, u.BudgetDuration, u.BudgetDuration, millisPtr(u.BudgetResetAt), meta, millis(u.UpdatedAt),
 		u.UserID))
 	if err != nil {
 		return fmt.Errorf("sqlite: update user: %w", err)

@@ -65,23 +65,27 @@ func testBatchUpdate(t *testing.T, s batchgate.Store) {
 	fill(t, &orig, 1)
 	must(t, s.CreateBatch(ctx, &orig))
 
-	// Every field changes, but ID, Owner and CreatedAt are kept.
+	// Every field changes, but ID, Owner and CreatedAt are kept, and so are
+	// the write-once JobARN and CancellingAt (see testBatchStaleWriters).
 	var upd batchgate.Batch
 	fill(t, &upd, 2)
 	upd.ID = orig.ID
 	must(t, s.UpdateBatch(ctx, &upd))
 	want := upd
 	want.Owner, want.CreatedAt = orig.Owner, orig.CreatedAt
+	want.JobARN, want.CancellingAt = orig.JobARN, orig.CancellingAt
 	got, err := s.FindBatchByID(ctx, orig.ID)
 	must(t, err)
 	checkEqual(t, "updated batch", got, &want)
 
-	// Set fields can be cleared.
+	// Set fields can be cleared (but a JobARN, with its JobStatus, and CancellingAt stay).
 	clr := batchgate.Batch{ID: orig.ID, Owner: orig.Owner, CreatedAt: orig.CreatedAt, UpdatedAt: base}
 	must(t, s.UpdateBatch(ctx, &clr))
 	got, err = s.FindBatchByID(ctx, orig.ID)
 	must(t, err)
-	checkEqual(t, "cleared batch", got, &clr)
+	wantClr := clr
+	wantClr.JobARN, wantClr.JobStatus, wantClr.CancellingAt = want.JobARN, want.JobStatus, want.CancellingAt
+	checkEqual(t, "cleared batch", got, &wantClr)
 }
 
 func testBatchScope(t *testing.T, s batchgate.Store) {

@@ -14,7 +14,7 @@
 //   - Create* return ECONFLICT for an id (token) that exists.
 //   - UpdateKey, UpdateUser and UpdateTeam change neither the id, CreatedAt
 //     nor Spend (RecordSpend and ResetBudgets own Spend); they write every
-//     other field, BudgetResetAt included. UpdateBatch changes neither ID,
+//     other field (BudgetResetAt as below). UpdateBatch changes neither ID,
 //     Owner nor CreatedAt, and writes LeaseOwner and LeaseUntil as given.
 //   - FindKeys(user, team) filters by each of user and team that is not
 //     empty (AND); both empty lists every key.
@@ -27,6 +27,15 @@
 //   - RecordSpend is idempotent per BatchID, also under concurrent calls,
 //     and adds the cost to each of the key, user and team of the owner that
 //     exists.
+//   - UpdateBatch keeps what a stale copy must not undo: a batch in a
+//     Terminal status is final (ECONFLICT, nothing written); a JobARN once
+//     set is kept (with its JobStatus when the update has no JobARN);
+//     cancelling stays until a Terminal status, and CancellingAt is kept;
+//     a billed batch (one with a spend log) keeps its billed Cost and
+//     Reserved 0. RecordSpend sets the batch's Cost and clears Reserved in
+//     the transaction that bills it.
+//   - UpdateKey, UpdateUser and UpdateTeam write BudgetResetAt only when
+//     BudgetDuration changes or is empty: ResetBudgets owns it otherwise.
 //   - ClaimBatches leases running (non-Terminal) batches whose lease is free
 //     at now: LeaseOwner empty, LeaseUntil nil, LeaseUntil <= now, or
 //     LeaseOwner the claimer (a renewal). It takes the least recently
@@ -87,6 +96,10 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"Batch/Pages", testBatchPages},
 		{"Batch/LimitCap", testBatchLimitCap},
 		{"Batch/Concurrent", testBatchConcurrent},
+		{"Batch/StaleWriters", testBatchStaleWriters},
+		{"Batch/TerminalIsFinal", testBatchTerminalIsFinal},
+		{"Spend/ReplacesReservation", testRecordSpendReplacesReservation},
+		{"Budget/StaleUpdateKeepsReset", testStaleUpdateKeepsReset},
 
 		{"Spend/Record", testRecordSpend},
 		{"Spend/NoKey", testRecordSpendNoKey},
@@ -114,6 +127,9 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 
 		{"Budget/ReservedSpend", testReservedSpend},
 		{"Budget/Reset", testResetBudgets},
+
+		{"Ops/FileParts", testFileParts},
+		{"Ops/BatchJobs", testBatchJobs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,6 +157,7 @@ func RunReplicas(t *testing.T, open func(t *testing.T, n int) []batchgate.Store)
 		{"Lease/Concurrent", testReplicasClaim},
 		{"Spend/Concurrent", testReplicasRecordSpend},
 		{"Budget/Reset", testReplicasResetBudgets},
+		{"Batch/StaleWriters", testReplicasStaleWriters},
 	}
 	const n = 3
 	for _, tt := range tests {

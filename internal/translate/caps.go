@@ -71,6 +71,7 @@ func capsFor(r resolved) caps {
 			name: "Amazon Nova models", tempMax: 1, topK: true, stop: true,
 			tools: true, toolChoiceFunc: true, responseFormat: true, formatViaTool: true,
 			images: true, reasoningWhy: "batchgate does not map reasoning_effort to Nova's reasoning configuration",
+			maxTokensMax: novaMaxOutput(r.base),
 		}
 	case Llama:
 		k = caps{name: "Meta Llama models", tempMax: 1, maxTokensMax: 2048,
@@ -82,10 +83,10 @@ func capsFor(r resolved) caps {
 		}
 	case Mistral:
 		if mistralChat(r.base) {
-			k = caps{name: "Mistral chat models", tempMax: 1, tools: true, toolChoiceNone: true}
+			k = caps{name: "Mistral chat models", tempMax: 1, tools: true, toolChoiceNone: true, maxTokensMax: mistralMaxOutput}
 			k.images = r.converse && strings.Contains(r.base, "pixtral")
 		} else {
-			k = caps{name: "Mistral text-completion models", tempMax: 1, topK: true, topKMax: 200, stop: true, maxStop: 10,
+			k = caps{name: "Mistral text-completion models", tempMax: 1, topK: true, topKMax: 200, stop: true, maxStop: 10, maxTokensMax: mistralMaxOutput,
 				toolsWhy: "this Mistral model takes a raw prompt on Bedrock InvokeModel"}
 		}
 	case OpenAI:
@@ -262,9 +263,30 @@ func claudeMaxOutput(base string) int64 {
 	case strings.HasPrefix(name, "claude-3-haiku"), strings.HasPrefix(name, "claude-3-sonnet"),
 		strings.HasPrefix(name, "claude-3-opus"), strings.HasPrefix(name, "claude-v"), strings.HasPrefix(name, "claude-instant"):
 		return 4096
+	case strings.HasPrefix(name, "claude-opus-4-1"), strings.HasPrefix(name, "claude-opus-4-2"): // Opus 4 (-2025…) and 4.1
+		return 32000
+	case strings.HasPrefix(name, "claude-3-7"), strings.HasPrefix(name, "claude-sonnet-4"), strings.HasPrefix(name, "claude-haiku-4"),
+		strings.HasPrefix(name, "claude-opus-4-5"):
+		return 64000
 	}
 	return 0
 }
+
+// novaMaxOutput is the largest maxTokens of a Nova model (0: not known):
+// 5,000 for the first Nova models, 32,000 for Premier.
+func novaMaxOutput(base string) int64 {
+	name := strings.TrimPrefix(base, "amazon.")
+	switch {
+	case strings.HasPrefix(name, "nova-micro-v1"), strings.HasPrefix(name, "nova-lite-v1"), strings.HasPrefix(name, "nova-pro-v1"):
+		return 5000
+	case strings.HasPrefix(name, "nova-premier-v1"):
+		return 32000
+	}
+	return 0
+}
+
+// mistralMaxOutput is the largest max_tokens of Mistral's Bedrock models.
+const mistralMaxOutput = 8192
 
 // claudeOneSampler reports whether a Claude model rejects temperature and
 // top_p together, as Claude Opus 4.1 and the models after it do.

@@ -132,20 +132,23 @@ var bodyKeys = func() map[string]bool {
 // parseLineFast returns ok=false when the line needs the slow path.
 func parseLineFast(raw []byte) (Request, *LineError, bool) {
 	var l lineIn
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil || len(bytes.TrimSpace(raw[dec.InputOffset():])) > 0 || l.Body == nil {
-		return Request{}, nil, false
-	}
-	// encoding/json matches keys case-insensitively and keeps the last of
-	// duplicates; require exact, unique keys so both paths see the same line.
-	var body []byte
-	if !exactKeys(raw, envelopeKeys, func(k string, v []byte) {
-		if k == "body" {
-			body = v
+	body, ok := scanLine(raw, &l)
+	if !ok {
+		l = lineIn{}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil || len(bytes.TrimSpace(raw[dec.InputOffset():])) > 0 || l.Body == nil {
+			return Request{}, nil, false
 		}
-	}) || !exactKeys(body, bodyKeys, nil) {
-		return Request{}, nil, false
+		// encoding/json matches keys case-insensitively and keeps the last of
+		// duplicates; require exact, unique keys so both paths see the same line.
+		if !exactKeys(raw, envelopeKeys, func(k string, v []byte) {
+			if k == "body" {
+				body = v
+			}
+		}) || !exactKeys(body, bodyKeys, nil) {
+			return Request{}, nil, false
+		}
 	}
 	env := object{"body": body}
 	for k, v := range map[string]json.RawMessage{"custom_id": l.CustomID, "method": l.Method, "url": l.URL} {
@@ -159,6 +162,7 @@ func parseLineFast(raw []byte) (Request, *LineError, bool) {
 		return Request{}, lerr, true
 	}
 	req.Body = append(json.RawMessage(nil), body...)
+	req.parsed = parsed // ToBedrock would decode the body again without it
 	req.pre = l.Body
 	return req, nil, true
 }
@@ -224,15 +228,23 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// stringEnd returns the index after the string starting at data[i] ('"').
+// stringEnd returns the index after the string starting at data[i] ('"'):
+// the first quote preceded by an even run of backslashes.
 func stringEnd(data []byte, i int) int {
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
+	for j := i + 1; j < len(data); {
+		k := bytes.IndexByte(data[j:], '"')
+		if k < 0 {
+			return -1
 		}
+		q := j + k
+		n := 0
+		for p := q - 1; p > i && data[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		j = q + 1
 	}
 	return -1
 }

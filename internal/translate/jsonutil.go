@@ -56,6 +56,11 @@ func asString(raw []byte) (string, bool) {
 	if bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 && utf8.Valid(inner) {
 		return string(inner), true
 	}
+	if stringEnd(raw, 0) == len(raw) && validStringBody(inner) {
+		if s, ok := unquoteFast(inner); ok {
+			return s, true
+		}
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", false

@@ -182,8 +182,11 @@ func OutputLine(opts Options, raw []byte, model string, created int64) (line []b
 		return nil, false, Usage{}, err
 	}
 	var rec bedrockRecord
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return nil, false, Usage{}, fmt.Errorf("not a Bedrock output record: %w", err)
+	if !scanRecord(raw, &rec) {
+		rec = bedrockRecord{}
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, false, Usage{}, fmt.Errorf("not a Bedrock output record: %w", err)
+		}
 	}
 	if rec.RecordID == nil {
 		return nil, false, Usage{}, errors.New("the Bedrock output record has no recordId")

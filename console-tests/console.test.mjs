@@ -1,0 +1,293 @@
+// Browser test of the batchgate web console, in headless Debian chromium
+// driven by playwright-core. e2e/console_test.go starts `batchgate serve`
+// (embedded default: in-process S3 and Bedrock emulator) and runs this with
+//
+//   BATCHGATE_URL          the gateway, e.g. http://127.0.0.1:4000
+//   BATCHGATE_MASTER_KEY   its master key
+//   SCREENSHOT_DIR         where to save screenshots of the main pages
+//   CHROMIUM               the browser (default /usr/bin/chromium)
+//
+// It signs in, submits a batch in the UI and watches it progress to
+// completed, downloads the results, creates, edits and revokes a key, checks
+// the spend charts, and checks what a virtual key may see. Any failure exits 1.
+
+import { chromium } from 'playwright-core';
+import { readFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const base = process.env.BATCHGATE_URL;
+const master = process.env.BATCHGATE_MASTER_KEY;
+const shots = process.env.SCREENSHOT_DIR;
+const MODEL = 'bedrock-batch-claude';
+assert.ok(base && master, 'BATCHGATE_URL and BATCHGATE_MASTER_KEY are required');
+
+const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
+
+// api calls the gateway directly (set-up and checks of what the UI did).
+async function api(key, path, { method = 'GET', body, form } = {}) {
+  const headers = { Authorization: 'Bearer ' + key };
+  let payload = form;
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const r = await fetch(base + path, { method, headers, body: payload });
+  const text = await r.text();
+  let data = text;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: r.status, data };
+}
+
+function jsonl(n, prefix) {
+  let s = '';
+  for (let i = 1; i <= n; i++) {
+    s += JSON.stringify({
+      custom_id: `${prefix}-${i}`, method: 'POST', url: '/v1/chat/completions',
+      body: { model: MODEL, max_tokens: 200, messages: [{ role: 'user', content: `Summarise item ${i} in one sentence.` }] },
+    }) + '\n';
+  }
+  return s;
+}
+
+async function submitViaAPI(key, n, prefix, description) {
+  const form = new FormData();
+  form.append('purpose', 'batch');
+  form.append('target_model_names', MODEL);
+  form.append('file', new Blob([jsonl(n, prefix)]), `${prefix}.jsonl`);
+  const f = await api(key, '/v1/files', { method: 'POST', form });
+  assert.equal(f.status, 200, `upload: ${JSON.stringify(f.data)}`);
+  const b = await api(key, '/v1/batches', { method: 'POST', body: { input_file_id: f.data.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { description } } });
+  assert.equal(b.status, 200, `create batch: ${JSON.stringify(b.data)}`);
+  return b.data;
+}
+
+async function until(what, fn, timeout = 60000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      if (await fn()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ': ' + last.message : ''}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function shot(page, name) {
+  if (!shots) return;
+  await mkdir(shots, { recursive: true });
+  await page.waitForTimeout(250); // let bars finish their transition
+  await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  await page.screenshot({ path: join(shots, name + '.png') });
+  log('screenshot', name);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const errors = [];
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push('page error: ' + e.message));
+  page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && errors.push('console: ' + m.text()));
+  page.on('dialog', (d) => d.accept());
+
+  // Set-up through the API: a team and a key of that team, with a batch.
+  assert.equal((await api(master, '/team/new', { method: 'POST', body: { team_id: 'research', team_alias: 'Research', max_budget: 50 } })).status, 200);
+  const tk = await api(master, '/key/generate', { method: 'POST', body: { key_alias: 'research-pipeline', team_id: 'research', models: [MODEL], max_budget: 20 } });
+  assert.equal(tk.status, 200);
+  const teamKey = tk.data.key;
+  const apiBatch = await submitViaAPI(teamKey, 150, 'nightly', 'nightly evaluation');
+  log('api batch', apiBatch.id);
+
+  // 1. Sign in: a wrong key is refused, the master key is accepted.
+  await page.goto(base + '/ui');
+  await page.getByTestId('login-key').fill('sk-not-a-key');
+  await page.getByTestId('login-submit').click();
+  await until('the wrong key to be refused', async () => (await page.getByTestId('login-error').textContent()).includes('not valid'), 10000);
+  await shot(page, 'sign-in');
+  await page.getByTestId('login-key').fill(master);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nav-keys').waitFor();
+  assert.equal(new URL(page.url()).hash, '#/batches');
+  log('signed in as admin');
+
+  // 2. Submit a batch in the UI and watch it progress to completed.
+  await page.getByTestId('new-batch').click();
+  await page.getByTestId('batch-file').setInputFiles({ name: 'questions.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(jsonl(120, 'q')) });
+  await page.getByTestId('batch-description').fill('product questions');
+  await page.getByTestId('batch-submit').click();
+  await page.waitForURL(/#\/batches\/batch_/, { timeout: 30000 });
+  const batchID = decodeURIComponent(new URL(page.url()).hash.split('/')[2]);
+  log('ui batch', batchID);
+  const seen = new Set();
+  const progressSeen = new Set();
+  await until('the batch to complete in the UI', async () => {
+    const st = (await page.getByTestId('batch-status').textContent()).trim();
+    seen.add(st);
+    progressSeen.add((await page.getByTestId('counts').textContent()).trim());
+    if (st === 'in progress' && !seen.has('shot')) {
+      seen.add('shot');
+      await shot(page, 'batch-running');
+    }
+    return st === 'completed';
+  }, 90000);
+  log('statuses seen', [...seen].join(', '), '| counts seen', [...progressSeen].join(' → '));
+  assert.ok(seen.has('in progress') || seen.has('validating') || seen.has('finalizing'), 'the page never showed the batch before it completed: ' + [...seen]);
+  assert.ok(progressSeen.size >= 2, 'the request counts never changed on the page: ' + [...progressSeen]);
+  const counts = await page.getByTestId('counts').textContent();
+  assert.match(counts, /120 completed · 0 failed · 120 total/);
+  for (const step of ['created_at', 'in_progress_at', 'finalizing_at', 'completed_at']) {
+    const cls = await page.locator(`[data-testid=timeline] li[data-step=${step}]`).getAttribute('class');
+    assert.equal(cls, 'reached', `timeline step ${step} is ${cls}`);
+  }
+  await until('the cost to show', async () => /^\$/.test((await page.getByTestId('batch-page-cost').textContent()).trim()), 15000);
+  await shot(page, 'batch');
+
+  // 3. Download the results (fetched with the key and saved as a blob).
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-output').click()]);
+  assert.equal(dl.suggestedFilename(), `${batchID}_output.jsonl`);
+  const lines = (await readFile(await dl.path(), 'utf8')).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  assert.equal(lines.length, 120, 'output lines');
+  const ids = new Set(lines.map((l) => l.custom_id));
+  assert.ok(ids.has('q-1') && ids.has('q-120') && ids.size === 120, 'custom ids');
+  for (const l of lines) assert.equal(l.response.status_code, 200, JSON.stringify(l).slice(0, 300));
+  assert.ok(lines[0].response.body.choices[0].message.content.length > 0, 'an answer');
+  log('downloaded', lines.length, 'results');
+
+  // 4. The live list shows both batches, completed, with their progress and cost.
+  await until('the API batch to complete', async () => (await api(master, '/v1/batches/' + apiBatch.id)).data.status === 'completed', 60000);
+  const live = await submitViaAPI(teamKey, 200, 'backfill', 'embeddings backfill');
+  await page.getByTestId('nav-batches').click();
+  await page.getByTestId('batches-table').waitFor();
+  await until('the list to show three batches and the new one running', async () => {
+    const rows = await page.getByTestId('batch-row').count();
+    const st = (await page.locator(`[data-testid=batch-row][data-id="${live.id}"] [data-testid=status]`).textContent()).trim();
+    return rows === 3 && st !== 'completed';
+  }, 20000);
+  await until('the list to show the UI batch as completed with its cost', async () => {
+    const row = page.locator(`[data-testid=batch-row][data-id="${batchID}"]`);
+    return (await row.getByTestId('status').textContent()).trim() === 'completed' &&
+      /^\$/.test((await row.getByTestId('batch-cost').textContent()).trim()) &&
+      (await row.getByTestId('progress').textContent()).includes('120 / 120');
+  }, 20000);
+  // Auto-refresh: the running batch moves without a reload.
+  const before = await page.locator(`[data-testid=batch-row][data-id="${live.id}"] [data-testid=progress]`).textContent();
+  await shot(page, 'batches');
+  await until('the running batch to complete in the list without a reload', async () =>
+    (await page.locator(`[data-testid=batch-row][data-id="${live.id}"] [data-testid=status]`).textContent()).trim() === 'completed', 60000);
+  const after = await page.locator(`[data-testid=batch-row][data-id="${live.id}"] [data-testid=progress]`).textContent();
+  assert.notEqual(before, after, 'the list did not refresh');
+  log('list refreshed live');
+
+  // Files: the uploaded input files are listed.
+  await page.getByTestId('nav-files').click();
+  await until('the files list', async () => (await page.getByTestId('files-table').textContent()).includes('questions.jsonl'), 10000);
+  await shot(page, 'files');
+
+  // 5. Keys: create one in the UI, edit its budget, then revoke it.
+  await page.getByTestId('nav-keys').click();
+  await page.getByTestId('keys-table').waitFor();
+  await page.getByTestId('create-key').click();
+  await page.getByTestId('key-alias').fill('analytics-team');
+  await page.locator('dialog input[name=models][value="' + MODEL + '"]').check();
+  await page.getByTestId('key-budget').fill('25');
+  await page.getByTestId('key-submit').click();
+  const secret = (await page.getByTestId('new-secret').textContent()).trim();
+  assert.match(secret, /^sk-/);
+  await page.getByTestId('secret-done').click();
+  const info = await api(master, '/key/info?key=' + encodeURIComponent(secret));
+  assert.equal(info.status, 200);
+  assert.equal(info.data.info.key_alias, 'analytics-team');
+  assert.deepEqual(info.data.info.models, [MODEL]);
+  assert.equal(info.data.info.max_budget, 25);
+  const row = page.locator('[data-testid=key-row][data-alias="analytics-team"]');
+  await row.waitFor();
+  log('key created in the UI');
+  await row.getByTestId('edit-key').click();
+  await page.getByTestId('key-budget').fill('40');
+  await page.getByTestId('key-save').click();
+  await until('the budget update', async () => (await api(master, '/key/info?key=' + encodeURIComponent(secret))).data.info.max_budget === 40, 10000);
+  await until('the row to show the new budget', async () => (await row.textContent()).includes('$40'), 10000);
+  await shot(page, 'keys');
+  const vk = await api(secret, '/v1/models');
+  assert.equal(vk.status, 200, 'the new key works');
+  await row.getByTestId('revoke-key').click();
+  await until('the key to be revoked', async () => (await api(secret, '/v1/models')).status === 401, 10000);
+  await until('the row to go', async () => (await page.locator('[data-testid=key-row][data-alias="analytics-team"]').count()) === 0, 10000);
+  log('key edited and revoked in the UI');
+
+  // Users and teams: create a user in the research team, see it on the team page.
+  await page.getByTestId('nav-users').click();
+  await page.getByTestId('create-user').click();
+  await page.locator('dialog input[name=user_id]').fill('ann');
+  await page.locator('dialog input[name=user_alias]').fill('Ann Lee');
+  await page.locator('dialog select[name=team]').selectOption('research');
+  await page.locator('dialog button[type=submit]').click();
+  assert.match((await page.getByTestId('new-secret').textContent()).trim(), /^sk-/);
+  await page.getByTestId('secret-done').click();
+  await until('the user row', async () => (await page.getByTestId('users-table').textContent()).includes('Ann Lee'), 10000);
+  const ann = await api(master, '/user/info?user_id=ann');
+  assert.equal(ann.status, 200);
+  assert.deepEqual(ann.data.teams, ['research']);
+  await page.getByTestId('nav-teams').click();
+  await until('the team row', async () => (await page.getByTestId('teams-table').textContent()).includes('Research'), 10000);
+  await page.getByTestId('teams-table').locator('tr', { hasText: 'Research' }).click();
+  await until('the team page', async () => (await page.locator('main').textContent()).includes('ann'), 10000);
+  await shot(page, 'team');
+  log('user and team pages checked');
+
+  // 6. Spend charts: bars over time and by group, for models, keys and teams.
+  await page.getByTestId('nav-spend').click();
+  await page.getByTestId('chart-spend-time').waitFor();
+  const total = await page.getByTestId('spend-total').textContent();
+  assert.match(total, /\$[0-9.]+/);
+  assert.match(total, /3 batches billed/);
+  for (const id of ['chart-spend-time', 'chart-tokens-time', 'chart-spend-group', 'chart-tokens-group']) {
+    const bars = await page.locator(`[data-testid=${id}] svg rect.seg`).count();
+    assert.ok(bars >= 1, `${id} has no bars`);
+  }
+  await page.locator('[data-testid=group-by] button[data-value=team]').click();
+  await until('the team chart', async () => (await page.getByTestId('chart-spend-group').textContent()).includes('research'), 5000);
+  assert.ok((await page.getByTestId('chart-spend-group').textContent()).includes('no team'), 'the master key batch has no team');
+  await page.locator('[data-testid=group-by] button[data-value=key]').click();
+  await until('the key chart', async () => (await page.getByTestId('chart-spend-group').textContent()).includes('research-pipeline'), 5000);
+  await shot(page, 'spend');
+  log('spend charts drawn');
+
+  // 7. A virtual key sees only its own batches and no admin pages.
+  await page.getByTestId('sign-out').click();
+  await page.getByTestId('login-key').fill(teamKey);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nav-key').waitFor();
+  assert.equal(await page.getByTestId('nav-keys').count(), 0, 'a virtual key sees the Keys page');
+  await page.getByTestId('nav-batches').click();
+  await page.getByTestId('batches-table').waitFor();
+  await until('only the team key batches', async () => (await page.getByTestId('batch-row').count()) === 2, 10000);
+  assert.equal(await page.locator(`[data-testid=batch-row][data-id="${batchID}"]`).count(), 0, 'a virtual key sees the master key batch');
+  await page.goto(base + '/ui/#/keys');
+  await until('the admin page to be refused', async () => (await page.locator('main').textContent()).includes('needs the master key'), 10000);
+  await page.getByTestId('nav-key').click();
+  await until('my key page', async () => (await page.getByTestId('my-key').textContent()).includes('research-pipeline'), 10000);
+  await shot(page, 'my-key');
+  log('virtual key view checked');
+
+  assert.deepEqual(errors, [], 'the console logged errors');
+  log('PASS');
+} catch (e) {
+  console.error('FAIL:', e.stack || e);
+  if (errors.length) console.error(errors.join('\n'));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

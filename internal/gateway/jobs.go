@@ -1,0 +1,278 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrock"
+	"github.com/batchgate/batchgate/internal/crash"
+)
+
+// queuedError says a job could not be created yet (the concurrent-job
+// quota is full, or Bedrock throttled or failed): the batch stays
+// validating and the reconciler submits it later with the same token.
+type queuedError struct{ err error }
+
+func (q *queuedError) Error() string { return "job queued: " + q.err.Error() }
+func (q *queuedError) Unwrap() error { return q.err }
+
+func isQueued(err error) bool {
+	var q *queuedError
+	return errors.As(err, &q)
+}
+
+// saveJobs stores one job per part of a split input file, each with its
+// idempotency token, before the batch itself: a batch is never visible
+// without its jobs. Job 0 has the batch's own token and name.
+func (g *Gateway) saveJobs(ctx context.Context, b *batchgate.Batch, f *batchgate.File) error {
+	parts, err := g.Store.FindFileParts(ctx, f.ID)
+	if err != nil || len(parts) < 2 {
+		return err
+	}
+	jobs := make([]batchgate.BatchJob, len(parts))
+	for i, p := range parts {
+		jobs[i] = batchgate.BatchJob{Index: i, InputKey: p.Key, Records: p.Records, ClientToken: b.ClientToken, JobName: b.JobName}
+		if i > 0 {
+			jobs[i].ClientToken = fmt.Sprintf("%s-%d", b.ClientToken, i)
+			jobs[i].JobName = fmt.Sprintf("%s-%d", b.JobName, i)
+		}
+	}
+	return g.Store.SaveBatchJobs(ctx, b.ID, jobs)
+}
+
+// submitJobs creates the jobs of a split batch that Bedrock does not have
+// yet, in order, while the concurrent-job quota has room. Each created job
+// is stored at once; the batch mirrors job 0. A refusal by Bedrock fails the
+// batch (and stops its other jobs).
+func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, hours int32, jobs []batchgate.BatchJob) error {
+	p := d.LiteLLMParams
+	slots, err := g.jobSlots(ctx, d)
+	if err != nil {
+		return &queuedError{err}
+	}
+	var pending error
+	for i := range jobs {
+		j := &jobs[i]
+		if j.JobARN != "" {
+			continue
+		}
+		if slots < 1 {
+			pending = errQueued(d)
+			break
+		}
+		arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
+			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
+			InputURI: "s3://" + f.Bucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
+			TimeoutHours: hours, InvocationType: p.InvocationType,
+			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
+		})
+		if bedrock.Permanent(err) {
+			g.fail(b, fmt.Sprintf("job %d of %d: %s", i+1, len(jobs), batchgate.ErrorMessage(err)))
+			for _, o := range jobs {
+				if o.JobARN != "" {
+					if serr := d.Jobs.Stop(ctx, o.JobARN); serr != nil {
+						g.Log.Warn("stop bedrock job", "batch_id", b.ID, "job_arn", o.JobARN, "err", serr)
+					}
+				}
+			}
+			if uerr := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); uerr != nil {
+				return uerr
+			}
+			return err
+		}
+		if err != nil {
+			pending = err
+			break
+		}
+		crash.At(crash.AfterAWSCreate)
+		now := g.now()
+		j.JobARN, j.JobStatus, j.SubmittedAt = arn, "Submitted", &now
+		slots--
+		if err := g.Store.SaveBatchJobs(context.WithoutCancel(ctx), b.ID, []batchgate.BatchJob{*j}); err != nil {
+			return err
+		}
+		g.Log.Info("bedrock job created", "batch_id", b.ID, "job", i, "jobs", len(jobs), "job_arn", arn, "model_id", d.ModelID())
+	}
+	if jobs[0].JobARN != "" && b.JobARN == "" {
+		b.JobARN, b.JobStatus, b.UpdatedAt = jobs[0].JobARN, jobs[0].JobStatus, g.now()
+		if err := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); err != nil {
+			return err
+		}
+	}
+	if pending != nil {
+		g.Log.Warn("bedrock jobs not all created yet", "batch_id", b.ID, "err", pending)
+		return &queuedError{pending}
+	}
+	return nil
+}
+
+// refreshJobs is Refresh for a batch split over several jobs: it submits
+// the jobs not created yet, reads the others, and settles the batch once
+// every job has ended, with their counts, tokens and outputs merged.
+func (g *Gateway) refreshJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, jobs []batchgate.BatchJob) error {
+	cancelling := b.Status == batchgate.StatusCancelling
+	var submitErr error
+	created := 0
+	for _, j := range jobs {
+		if j.JobARN != "" {
+			created++
+		}
+	}
+	if created < len(jobs) && !cancelling {
+		f, err := g.Store.FindFileByID(ctx, b.InputFileID)
+		if err != nil && created == 0 {
+			g.fail(b, "the input file was deleted before the job could be submitted")
+			return g.Store.UpdateBatch(ctx, b)
+		}
+		if err == nil {
+			hours, _ := completionHours(b.CompletionWindow)
+			submitErr = g.submitJobs(ctx, d, b, f, hours, jobs)
+			if bedrock.Permanent(submitErr) {
+				return nil // the batch is failed and stored
+			}
+		}
+	}
+	now := g.now()
+	var (
+		changed []batchgate.BatchJob
+		counts  batchgate.RequestCounts
+		ended   = 0
+		anyRun  = false
+		stale   error
+	)
+	for i := range jobs {
+		j := &jobs[i]
+		if j.JobARN == "" {
+			if cancelling {
+				j.JobStatus = "Stopped" // never reached Bedrock: nothing to stop
+				changed = append(changed, *j)
+				ended++
+			}
+			continue
+		}
+		if !bedrock.Terminal(j.JobStatus) {
+			job, err := d.Jobs.Get(ctx, j.JobARN)
+			if err != nil {
+				stale = err
+				break
+			}
+			if cancelling && !bedrock.Terminal(job.Status) && job.Status != "Stopping" {
+				if err := d.Jobs.Stop(ctx, j.JobARN); err != nil {
+					g.Log.Warn("stop bedrock job", "batch_id", b.ID, "job_arn", j.JobARN, "err", err)
+				}
+			}
+			if job.Status != j.JobStatus || job.Total != j.RequestCounts.Total || job.Success != j.RequestCounts.Completed || job.Errors != j.RequestCounts.Failed {
+				j.JobStatus, j.Message = job.Status, job.Message
+				if job.Total > 0 {
+					j.RequestCounts = batchgate.RequestCounts{Total: job.Total, Completed: job.Success, Failed: job.Errors}
+				}
+				changed = append(changed, *j)
+			}
+		}
+		if bedrock.Terminal(j.JobStatus) {
+			ended++
+		}
+		if st := bedrock.OpenAIStatus(j.JobStatus); st != batchgate.StatusValidating {
+			anyRun = true
+		}
+	}
+	if len(changed) > 0 {
+		if err := g.Store.SaveBatchJobs(ctx, b.ID, changed); err != nil {
+			return err
+		}
+	}
+	if stale != nil {
+		return stale
+	}
+	for _, j := range jobs {
+		counts.Completed += j.RequestCounts.Completed
+		counts.Failed += j.RequestCounts.Failed
+	}
+	counts.Total = b.RequestCounts.Total
+	b.RequestCounts, b.UpdatedAt = counts, now
+	b.JobStatus = jobs[0].JobStatus
+	if ended < len(jobs) {
+		switch {
+		case cancelling:
+		case anyRun:
+			b.Status = batchgate.StatusInProgress
+			if b.InProgressAt == nil {
+				b.InProgressAt = &now
+			}
+		default:
+			b.Status = batchgate.StatusValidating
+		}
+		if err := g.Store.UpdateBatch(ctx, b); err != nil {
+			return err
+		}
+		return submitErr
+	}
+	status, job := mergedStatus(jobs, cancelling)
+	return g.settle(ctx, d, b, job, status)
+}
+
+// mergedStatus is the OpenAI status of a batch whose jobs all ended, and a
+// Bedrock job standing for them: completed if any job completed (the
+// records of failed jobs count as failed), else the first job's end.
+func mergedStatus(jobs []batchgate.BatchJob, cancelling bool) (string, *bedrock.Job) {
+	job := &bedrock.Job{ARN: jobs[0].JobARN, Status: jobs[0].JobStatus}
+	var msgs []string
+	completed := false
+	for i, j := range jobs {
+		if j.Message != "" {
+			msgs = append(msgs, fmt.Sprintf("job %d of %d: %s", i+1, len(jobs), j.Message))
+		}
+		if bedrock.OpenAIStatus(j.JobStatus) == batchgate.StatusCompleted {
+			completed, job.Status = true, j.JobStatus
+		}
+	}
+	job.Message = strings.Join(msgs, "; ")
+	switch {
+	case cancelling:
+		return batchgate.StatusCancelled, job
+	case completed:
+		return batchgate.StatusCompleted, job
+	}
+	return bedrock.OpenAIStatus(jobs[0].JobStatus), job
+}
+
+// mergedManifest sums the manifests of a split batch's jobs. A job without
+// a manifest (Failed, Expired) counts its records as Bedrock reported them,
+// or all as failed; nil when no job wrote a manifest.
+func (g *Gateway) mergedManifest(ctx context.Context, d *Deployment, b *batchgate.Batch, jobs []batchgate.BatchJob) (*manifest, error) {
+	var (
+		sum   manifest
+		found bool
+	)
+	for _, j := range jobs {
+		var m *manifest
+		if j.JobARN != "" {
+			var err error
+			if m, err = g.jobManifest(ctx, d, b, j.JobARN); err != nil && !batchgate.IsNotFound(err) {
+				return nil, err
+			}
+		}
+		if m == nil {
+			c := j.RequestCounts
+			if c.Total == 0 {
+				c = batchgate.RequestCounts{Total: int64(j.Records), Failed: int64(j.Records)}
+			}
+			m = &manifest{TotalRecordCount: c.Total, SuccessRecordCount: c.Completed, ErrorRecordCount: c.Total - c.Completed}
+		} else {
+			found = true
+		}
+		sum.TotalRecordCount += m.TotalRecordCount
+		sum.ProcessedRecordCount += m.ProcessedRecordCount
+		sum.SuccessRecordCount += m.SuccessRecordCount
+		sum.ErrorRecordCount += m.ErrorRecordCount
+		sum.InputTokenCount += m.InputTokenCount
+		sum.OutputTokenCount += m.OutputTokenCount
+	}
+	if !found {
+		return nil, nil
+	}
+	return &sum, nil
+}

@@ -1,0 +1,189 @@
+package gateway
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrock"
+)
+
+// RetryPolicy is the reconciler's backoff for one batch after a Bedrock
+// call that did not go through: Base doubles with each failure up to Max
+// (ThrottlingException, 5xx, network errors), or up to QuotaMax while the
+// model's concurrent-job quota is full, so a queued batch is tried again
+// soon after a slot frees.
+type RetryPolicy struct {
+	Base     time.Duration // default 1s
+	Max      time.Duration // default 5m
+	QuotaMax time.Duration // default 30s
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.Base <= 0 {
+		p.Base = time.Second
+	}
+	if p.Max <= 0 {
+		p.Max = 5 * time.Minute
+	}
+	if p.QuotaMax <= 0 {
+		p.QuotaMax = 30 * time.Second
+	}
+	return p
+}
+
+// delay is the wait after the n-th failure in a row, with ±25% jitter so
+// that replicas and batches do not retry in lockstep.
+func (p RetryPolicy) delay(n int, quota bool) time.Duration {
+	p = p.withDefaults()
+	limit := p.Max
+	if quota {
+		limit = p.QuotaMax
+	}
+	d := p.Base
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return d - d/4 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// opsState is the reconciler's in-memory state of this replica: backoff per
+// batch and the batches a request of this replica is submitting. Leases keep
+// a batch with one replica, so the state lives where the batch is worked; a
+// replica that takes over a batch starts it afresh.
+type opsState struct {
+	mu       sync.Mutex
+	retry    map[string]retryState
+	inflight map[string]bool
+}
+
+type retryState struct {
+	failures int
+	next     time.Time
+}
+
+// due reports whether batch id may be worked at now.
+func (g *Gateway) due(id string, now time.Time) bool {
+	g.ops.mu.Lock()
+	defer g.ops.mu.Unlock()
+	if g.ops.inflight[id] {
+		return false
+	}
+	r, ok := g.ops.retry[id]
+	return !ok || !now.Before(r.next)
+}
+
+// backoff records the outcome of working batch id: a transient error
+// postpones its next attempt, success clears the backoff. It returns the
+// delay (0 on success).
+func (g *Gateway) backoff(id string, err error, now time.Time) time.Duration {
+	g.ops.mu.Lock()
+	defer g.ops.mu.Unlock()
+	if err == nil {
+		delete(g.ops.retry, id)
+		return 0
+	}
+	if g.ops.retry == nil {
+		g.ops.retry = map[string]retryState{}
+	}
+	r := g.ops.retry[id]
+	r.failures++
+	d := g.Retry.delay(r.failures, bedrock.QuotaFull(err))
+	r.next = now.Add(d)
+	g.ops.retry[id] = r
+	return d
+}
+
+// setInflight marks batch id as being submitted by a request of this
+// replica, so that the reconciler leaves it alone meanwhile.
+func (g *Gateway) setInflight(id string, on bool) {
+	g.ops.mu.Lock()
+	defer g.ops.mu.Unlock()
+	if g.ops.inflight == nil {
+		g.ops.inflight = map[string]bool{}
+	}
+	if on {
+		g.ops.inflight[id] = true
+	} else {
+		delete(g.ops.inflight, id)
+	}
+}
+
+// errQueued is returned by the concurrent-job check when the model's
+// batch_max_concurrent_jobs are running: the batch waits like it does for
+// Bedrock's ServiceQuotaExceededException.
+func errQueued(d *Deployment) error {
+	return &batchgate.Error{Code: batchgate.ERATELIMIT, Message: "the model " + d.Name() + " runs its maximum of concurrent batch jobs; the batch is queued"}
+}
+
+// jobSlots returns how many more jobs of the deployment may start under its
+// batch_max_concurrent_jobs quota (a large number when it has none). It
+// counts the Bedrock jobs of running batches that have not ended.
+func (g *Gateway) jobSlots(ctx context.Context, d *Deployment) (int, error) {
+	max := d.Quotas().MaxConcurrentJobs
+	if max <= 0 {
+		return 1 << 30, nil
+	}
+	batches, err := g.Store.FindBatches(ctx, batchgate.BatchFilter{Scope: batchgate.Scope{All: true}, NonTerminal: true, Page: batchgate.Page{Limit: 10000}})
+	if err != nil {
+		return 0, err
+	}
+	running := 0
+	for _, b := range batches {
+		if b.Model != d.Name() || b.JobARN == "" {
+			continue
+		}
+		jobs, err := g.Store.FindBatchJobs(ctx, b.ID)
+		if err != nil {
+			return 0, err
+		}
+		if len(jobs) == 0 {
+			jobs = []batchgate.BatchJob{{JobARN: b.JobARN, JobStatus: b.JobStatus}}
+		}
+		for _, j := range jobs {
+			if j.JobARN != "" && !bedrock.Terminal(j.JobStatus) {
+				running++
+			}
+		}
+	}
+	return max - running, nil
+}
+
+// uploadAborter is an ObjectStore that can abort unfinished multipart
+// uploads (*s3store.Store).
+type uploadAborter interface {
+	AbortUploads(ctx context.Context, bucket, prefix string, before time.Time) (int, error)
+}
+
+// AbortStaleUploads aborts the multipart uploads of input files that were
+// started more than StaleUploadAge ago and never finished: a gateway that
+// crashed mid-upload cannot abort its own. It returns how many it aborted.
+func (g *Gateway) AbortStaleUploads(ctx context.Context) (int, error) {
+	age := g.StaleUploadAge
+	if age <= 0 {
+		age = time.Hour
+	}
+	before := g.now().Add(-age)
+	seen := map[string]bool{}
+	total := 0
+	for _, d := range g.Deployments {
+		a, ok := d.Objects.(uploadAborter)
+		bucket := d.LiteLLMParams.S3BucketName
+		if !ok || seen[bucket] {
+			continue
+		}
+		seen[bucket] = true
+		n, err := a.AbortUploads(ctx, bucket, inputPrefix, before)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	if total > 0 {
+		g.Log.Info("aborted unfinished uploads", "count", total)
+	}
+	return total, nil
+}

@@ -1,0 +1,37 @@
+package s3store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// AbortUploads aborts the unfinished multipart uploads under prefix in
+// bucket that were initiated before before, and returns how many it
+// aborted. A process killed mid-upload cannot abort its own upload; S3 keeps
+// (and bills) its parts until someone does.
+func (s *Store) AbortUploads(ctx context.Context, bucket, prefix string, before time.Time) (int, error) {
+	in := &s3.ListMultipartUploadsInput{Bucket: &bucket, Prefix: &prefix}
+	n := 0
+	for {
+		out, err := s.Client.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return n, fmt.Errorf("list multipart uploads s3://%s/%s: %w", bucket, prefix, err)
+		}
+		for _, u := range out.Uploads {
+			if u.Initiated != nil && !u.Initiated.Before(before) {
+				continue
+			}
+			if _, err := s.Client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: u.Key, UploadId: u.UploadId}); err != nil && !isNotFound(err) {
+				return n, fmt.Errorf("abort multipart upload s3://%s/%s: %w", bucket, *u.Key, err)
+			}
+			n++
+		}
+		if out.IsTruncated == nil || !*out.IsTruncated {
+			return n, nil
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
