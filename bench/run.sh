@@ -35,7 +35,11 @@ JOBS=${BENCH_JOBS:-10000}
 SKIP=${BENCH_SKIP:-}
 skip() { [[ " $SKIP " == *" $1 "* ]]; }
 
-work=$(mktemp -d /tmp/batchgate-bench.XXXXXX)
+# On tmpfs when there is room, so that the figures measure CPU and memory
+# rather than this machine's disk (both sides write the same bytes).
+tmp=/tmp
+if [ -d /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2{print $4}')" -gt 8000000 ]; then tmp=/dev/shm; fi
+work=$(mktemp -d "$tmp/batchgate-bench.XXXXXX")
 chmod 755 "$work"
 pids=()
 PGBIN=""
@@ -200,13 +204,13 @@ if ! skip reconcile; then
 	bench/.bin/reconbench -jobs "$JOBS" -s3 "$S3" -bedrock "$SIM" -bucket bench-reconcile | sed 's/^/reconcile\t/' >>"$results"
 fi
 
-python3 - "$results" "$s3name" "$API_CONC" <<'PY'
+python3 - "$results" "$s3name" "$API_CONC" "$tmp" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 s3, conc = sys.argv[2], sys.argv[3]
 import os
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-print(f"\nmachine: {os.cpu_count()} CPUs, {cpu}; S3: {s3} on the same machine\n")
+print(f"\nmachine: {os.cpu_count()} CPUs, {cpu}, {os.sysconf('SC_PHYS_PAGES')*os.sysconf('SC_PAGE_SIZE')/2**30:.0f} GiB; S3: {s3} on the same machine, data in {sys.argv[4]}\n")
 up = [r for r in rows if r[0] in ("upload", "download")]
 if up:
     print(f"| path | size | baseline MB/s | batchgate MB/s | ratio (baseline time / batchgate time) | batchgate CPU s/GB | peak RSS |")

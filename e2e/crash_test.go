@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -209,8 +211,9 @@ func bigRequests() []byte {
 // that every accepted batch completes exactly once: one Bedrock job each,
 // one bill each, nothing lost, and no trace of the interrupted upload.
 func TestCrashRecovery(t *testing.T) {
-	c := &crashStack{t: t, dataDir: t.TempDir(), bucket: "crash-" + strings.ToLower(strings.ReplaceAll(filepath.Base(t.TempDir()), "_", "-"))}
-	c.bucket = c.bucket[:min(len(c.bucket), 40)]
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	c := &crashStack{t: t, dataDir: t.TempDir(), bucket: "crash-" + hex.EncodeToString(rnd[:])} // moto is shared by the suite
 	s3URL := testenv.MotoEndpoint(t)
 	c.s3 = s3.New(s3.Options{Region: "us-west-2", BaseEndpoint: aws.String(s3URL), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(testenv.AccessKey, testenv.SecretKey, "")})

@@ -9,11 +9,25 @@ import (
 	"github.com/batchgate/batchgate/internal/config"
 )
 
-// Price is a per-token batch price and where it came from.
+// Price is a per-token batch price and where it came from. Input and
+// output are resolved separately: a model_info that prices only one of them
+// leaves the other to the next source.
 type Price struct {
 	Input, Output float64 // USD per token
-	Source        string
+	// InputSource and OutputSource name where each price came from: one of
+	// the Source* constants.
+	InputSource, OutputSource string
+	// Source sums both up, e.g. for logs.
+	Source string
 }
+
+// Where a price comes from.
+const (
+	SourceBatches  = "model_info.*_cost_per_token_batches"
+	SourceOnDemand = "model_info.*_cost_per_token, halved for batch"
+	SourceTable    = "built-in table (on-demand price halved for batch)"
+	SourceNone     = "unknown model: no price"
+)
 
 // onDemand holds on-demand USD prices per million tokens, keyed by the model id
 // without region prefix. Batch prices are half of these.
@@ -77,30 +91,34 @@ func baseModelID(id string) string {
 	return id
 }
 
-// For returns the batch price of a deployment: model_info's batch prices,
-// else its on-demand prices halved, else the built-in table.
+// For returns the batch price of a deployment, for input and for output
+// tokens each: model_info's batch price, else its on-demand price halved,
+// else the built-in table's on-demand price halved.
 func For(m config.Model) Price {
 	mi := m.ModelInfo
-	if mi.InputCostPerTokenBatches != nil || mi.OutputCostPerTokenBatches != nil {
-		return Price{Input: deref(mi.InputCostPerTokenBatches), Output: deref(mi.OutputCostPerTokenBatches), Source: "model_info.*_cost_per_token_batches"}
+	table, known := onDemand[baseModelID(m.LiteLLMParams.Model)]
+	pick := func(batch, onDemand *float64, tableUSDPerM float64) (float64, string) {
+		switch {
+		case batch != nil:
+			return *batch, SourceBatches
+		case onDemand != nil:
+			return *onDemand / 2, SourceOnDemand
+		case known:
+			return tableUSDPerM / 2 / 1e6, SourceTable
+		}
+		return 0, SourceNone
 	}
-	if mi.InputCostPerToken != nil || mi.OutputCostPerToken != nil {
-		return Price{Input: deref(mi.InputCostPerToken) / 2, Output: deref(mi.OutputCostPerToken) / 2, Source: "model_info.*_cost_per_token, halved for batch"}
+	var p Price
+	p.Input, p.InputSource = pick(mi.InputCostPerTokenBatches, mi.InputCostPerToken, table[0])
+	p.Output, p.OutputSource = pick(mi.OutputCostPerTokenBatches, mi.OutputCostPerToken, table[1])
+	p.Source = p.InputSource
+	if p.OutputSource != p.InputSource {
+		p.Source = "input: " + p.InputSource + "; output: " + p.OutputSource
 	}
-	if p, ok := onDemand[baseModelID(m.LiteLLMParams.Model)]; ok {
-		return Price{Input: p[0] / 2 / 1e6, Output: p[1] / 2 / 1e6, Source: "built-in table (on-demand price halved for batch)"}
-	}
-	return Price{Source: "unknown model: no price"}
+	return p
 }
 
 // Of returns the cost of u at price p.
 func (p Price) Of(u batchgate.Usage) float64 {
 	return float64(u.InputTokens)*p.Input + float64(u.OutputTokens)*p.Output
-}
-
-func deref(f *float64) float64 {
-	if f == nil {
-		return 0
-	}
-	return *f
 }

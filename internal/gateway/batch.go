@@ -86,9 +86,11 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 
 	reserve := d.Price.Of(batchgate.Usage{InputTokens: f.EstimatedInputTokens, OutputTokens: f.MaxOutputTokens})
-	if err := g.checkBudgets(ctx, c, reserve); err != nil {
+	release, err := g.holdBudgets(ctx, c, reserve)
+	if err != nil {
 		return nil, err
 	}
+	defer release()
 
 	now := g.now()
 	b := &batchgate.Batch{
@@ -113,6 +115,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	if err := g.Store.CreateBatch(ctx, b); err != nil {
 		return nil, err
 	}
+	release() // the reservation is stored: later checks count it
 	crash.At(crash.AfterCreateIntent)
 	if err := g.submit(ctx, d, b, f, hours); err != nil && !isQueued(err) {
 		return nil, err
@@ -201,13 +204,24 @@ func (g *Gateway) CancelBatch(ctx context.Context, c Caller, id string) (*batchg
 	}
 	now := g.now()
 	b.Status, b.CancellingAt, b.UpdatedAt = batchgate.StatusCancelling, &now, now
+	// b may be stale (the reconciler works the batch meanwhile): the store
+	// keeps a job ARN written since and refuses the write once the batch has
+	// ended. The batch is read back for the job to stop; one that has no job
+	// yet is cancelled by the replica that holds its lease, which is the one
+	// that would submit it.
 	if err := g.Store.UpdateBatch(ctx, b); err != nil {
+		if batchgate.ErrorCode(err) == batchgate.ECONFLICT {
+			if cur, ferr := g.Store.FindBatchByID(ctx, id); ferr == nil {
+				return nil, &batchgate.Error{Code: batchgate.ECONFLICT, Message: fmt.Sprintf("Cannot cancel a batch with status %s.", cur.Status)}
+			}
+		}
 		return nil, err
 	}
+	if cur, err := g.Store.FindBatchByID(ctx, id); err == nil {
+		b = cur
+	}
 	if b.JobARN == "" {
-		// Never reached Bedrock: nothing to stop.
-		b.Status, b.CancelledAt = batchgate.StatusCancelled, &now
-		return b, g.Store.UpdateBatch(ctx, b)
+		return b, nil
 	}
 	d := g.deployment(b.Model)
 	if d == nil {
@@ -325,7 +339,7 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	}
 	g.Log.Info("batch settled", "batch_id", b.ID, "status", b.Status, "job_status", job.Status,
 		"completed", b.RequestCounts.Completed, "failed", b.RequestCounts.Failed,
-		"input_tokens", b.Usage.InputTokens, "output_tokens", b.Usage.OutputTokens, "cost", b.Cost)
+		"input_tokens", b.Usage.InputTokens, "output_tokens", b.Usage.OutputTokens, "cost", b.Cost, "price_source", d.Price.Source)
 	crash.At(crash.BeforeSettleCommit)
 	return g.Store.UpdateBatch(ctx, b)
 }

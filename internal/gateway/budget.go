@@ -3,9 +3,38 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/batchgate/batchgate"
 )
+
+// budgetMu serialises the budget check and the insert of the batch that
+// holds the reservation, so that two batches created at once by one
+// process cannot both fit in a budget that holds only one.
+var budgetMu sync.Mutex
+
+// holdBudgets checks the caller's budgets for a batch that reserves cost
+// (see checkBudgets) and, when any budget applies, keeps other creations
+// from checking until release is called, which the caller does once the
+// batch, with its reservation, is stored. release may be called twice.
+func (g *Gateway) holdBudgets(ctx context.Context, c Caller, cost float64) (release func(), err error) {
+	if !c.budgeted() {
+		return func() {}, nil
+	}
+	budgetMu.Lock()
+	var once sync.Once
+	release = func() { once.Do(budgetMu.Unlock) }
+	if err := g.checkBudgets(ctx, c, cost); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// budgeted reports whether a budget applies to the caller.
+func (c Caller) budgeted() bool {
+	return c.Key != nil && (c.Key.MaxBudget != nil || (c.User != nil && c.User.MaxBudget != nil) || (c.Team != nil && c.Team.MaxBudget != nil))
+}
 
 // checkBudgets refuses a batch whose worst-case cost, added to what the key,
 // its user and its team have spent and hold in reservations for running
@@ -14,9 +43,30 @@ func (g *Gateway) checkBudgets(ctx context.Context, c Caller, cost float64) erro
 	if c.Key == nil {
 		return nil
 	}
+	// Reservations first, spend second: a batch settled in between then
+	// counts twice (which errs on the safe side) rather than not at all.
 	keyRes, userRes, teamRes, err := g.Store.ReservedSpend(ctx, c.Owner)
 	if err != nil {
 		return err
+	}
+	if k, err := g.Store.FindKeyByToken(ctx, c.Key.Token); err == nil {
+		c.Key = k
+	} else if !batchgate.IsNotFound(err) {
+		return err
+	}
+	if c.User != nil {
+		if u, err := g.Store.FindUserByID(ctx, c.User.UserID); err == nil {
+			c.User = u
+		} else if !batchgate.IsNotFound(err) {
+			return err
+		}
+	}
+	if c.Team != nil {
+		if t, err := g.Store.FindTeamByID(ctx, c.Team.TeamID); err == nil {
+			c.Team = t
+		} else if !batchgate.IsNotFound(err) {
+			return err
+		}
 	}
 	check := func(kind, id string, b batchgate.Budget, reserved float64) error {
 		if b.MaxBudget == nil {

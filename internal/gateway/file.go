@@ -345,32 +345,24 @@ func (g *Gateway) convertObject(ctx context.Context, d *Deployment, f *batchgate
 		return err
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 256<<10)
 	created := b.CreatedAt.Unix()
 	if b.CompletedAt != nil {
 		created = b.CompletedAt.Unix()
 	}
-	for {
-		line, err := readLine(br, 1<<30)
-		if len(line) > 0 {
-			conv, ok, _, cerr := translate.OutputLine(opts, line, b.Model, created)
-			if cerr != nil {
-				return fmt.Errorf("convert output line of %s: %w", b.ID, cerr)
+	// Lines convert independently: on several cores at once, written in order.
+	return convertLines(ctx, rc, bw, func(line, out []byte) ([]byte, error) {
+		conv, ok, _, cerr := translate.OutputLine(opts, line, b.Model, created)
+		if cerr != nil {
+			return nil, fmt.Errorf("convert output line of %s: %w", b.ID, cerr)
+		}
+		if ok == (f.Kind == batchgate.FileOutput) {
+			if raw {
+				out = append(out, line...)
+			} else {
+				out = append(out, conv...)
 			}
-			if ok == (f.Kind == batchgate.FileOutput) {
-				if raw {
-					bw.Write(line)
-				} else {
-					bw.Write(conv)
-				}
-				bw.WriteByte('\n')
-			}
+			out = append(out, '\n')
 		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+		return out, nil
+	})
 }

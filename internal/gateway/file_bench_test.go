@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/awsconf"
@@ -74,6 +75,51 @@ func BenchmarkUploadFile(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := g.UploadFile(ctx, c, gateway.Upload{Filename: "in.jsonl", Target: "claude"}, bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// memObjects serves one object for every Get and lists it under any prefix.
+type memObjects struct {
+	discardObjects
+	data []byte
+}
+
+func (m memObjects) Get(context.Context, string, string) (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(m.data)), nil
+}
+func (m memObjects) List(_ context.Context, _, prefix string) ([]batchgate.Object, error) {
+	return []batchgate.Object{{Key: prefix + "in.jsonl.out", Size: int64(len(m.data))}}, nil
+}
+
+// BenchmarkWriteContent converts a Bedrock output file (large prompts echoed
+// in modelInput, as Bedrock writes them) to OpenAI batch output lines.
+func BenchmarkWriteContent(b *testing.B) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, b.TempDir()+"/bench.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	text := strings.Repeat("lorem ipsum dolor sit amet ", 750)
+	var out bytes.Buffer
+	for i := 1; i <= 2000; i++ {
+		fmt.Fprintf(&out, `{"recordId":"request-%d","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":512,"system":"You are terse.","messages":[{"role":"user","content":[{"type":"text","text":"%s"}]}]},"modelOutput":{"id":"msg_bdrk_01","type":"message","role":"assistant","model":"claude","content":[{"type":"text","text":"A short answer of a few words."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5000,"output_tokens":12}}}`+"\n", i, text)
+	}
+	dep := &gateway.Deployment{Model: config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
+		Model: "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0", S3BucketName: "bench",
+	}}, Objects: memObjects{data: out.Bytes()}}
+	g := gateway.New(store, []*gateway.Deployment{dep}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	bt := &batchgate.Batch{ID: "batch_bench", Model: "claude", Status: batchgate.StatusCompleted, OutputPrefix: "s3://bench/out/",
+		JobARN: "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc", CreatedAt: time.Now()}
+	if err := store.CreateBatch(ctx, bt); err != nil {
+		b.Fatal(err)
+	}
+	f := &batchgate.File{ID: "file-out", Kind: batchgate.FileOutput, Model: "claude", BatchID: bt.ID}
+	b.SetBytes(int64(out.Len()))
+	for b.Loop() {
+		if err := g.WriteContent(ctx, f, false, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -535,3 +535,64 @@ func maxInt(a, b int) int {
 	}
 	return b
 }
+
+// TestQuotaSplitCancel: cancelling a batch split over several jobs stops
+// every job, the batch ends cancelled, and it is billed once.
+func TestQuotaSplitCancel(t *testing.T) {
+	e := newOpsEnv(t, opsOptions{
+		faults: bedrocksim.Faults{HoldScheduled: true},
+		quotas: func(mi *config.ModelInfo) { mi.BatchMinRecords, mi.BatchMaxRecordsPerJob = aws.Int(1), aws.Int(4) },
+	})
+	ctx := context.Background()
+	gw := e.gws[0]
+	b := e.create(gw, e.upload(gw, 10, "cancel"))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		jobs, err := e.store.FindBatchJobs(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scheduled := 0
+		for _, j := range jobs {
+			if j.JobStatus == "Scheduled" {
+				scheduled++
+			}
+		}
+		if len(jobs) == 3 && scheduled == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs never all Scheduled: %+v", jobs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := gw.CancelBatch(ctx, admin, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got, err := e.store.FindBatchByID(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if batchgate.Terminal(got.Status) {
+			if got.Status != batchgate.StatusCancelled {
+				t.Fatalf("batch ended %s, want cancelled", got.Status)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("batch still %s", got.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	jobs, _ := e.store.FindBatchJobs(ctx, b.ID)
+	for _, j := range jobs {
+		if j.JobStatus != "Stopped" {
+			t.Errorf("job %d ended %s, want Stopped", j.Index, j.JobStatus)
+		}
+	}
+	logs, _ := e.store.FindSpendLogs(ctx, batchgate.Scope{All: true})
+	if len(logs) != 1 {
+		t.Errorf("%d spend logs, want 1", len(logs))
+	}
+}

@@ -135,9 +135,13 @@ func (s *Server) findKey(r *http.Request, key string) (*batchgate.Key, error) {
 	}
 	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), token)
 	if batchgate.IsNotFound(err) {
-		return nil, &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key", Message: "Key not found."}
+		return nil, errKeyNotFound()
 	}
 	return k, err
+}
+
+func errKeyNotFound() error {
+	return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key", Message: "Key not found."}
 }
 
 // handleKeyInfo answers GET /key/info?key=...; a virtual key may ask about itself only.
@@ -157,7 +161,9 @@ func (s *Server) handleKeyInfo() http.Handler {
 				return err
 			}
 			if !c.Admin() && k.Token != c.Key.Token {
-				return &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "key", Message: "A virtual key may only read its own info."}
+				// Another tenant's key answers exactly as a missing one: a
+				// virtual key learns nothing about keys it does not hold.
+				return errKeyNotFound()
 			}
 		}
 		return encode(w, http.StatusOK, map[string]any{"key": k.Token, "info": newKeyInfo(k)})
@@ -225,6 +231,9 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		k.UpdatedAt = now
 		if err := s.Gateway.Store.UpdateKey(r.Context(), k); err != nil {
 			return err
+		}
+		if stored, err := s.Gateway.Store.FindKeyByToken(r.Context(), k.Token); err == nil {
+			k = stored // with the spend and budget period as they are now
 		}
 		return encode(w, http.StatusOK, newKeyInfo(k))
 	})

@@ -60,7 +60,7 @@ func TestKeyLifecycle(t *testing.T) {
 		}
 	}
 	other := e.key(model)
-	if r := e.json(other, "GET", "/key/info?key="+k.Key, nil); r.status != 403 {
+	if r := e.json(other, "GET", "/key/info?key="+k.Key, nil); r.status != 404 {
 		t.Errorf("a key read another key's info: %d", r.status)
 	}
 

@@ -30,8 +30,12 @@ func (r budgetRequest) apply(b *batchgate.Budget, now time.Time) error {
 			return nil
 		}
 		d, err := batchgate.ParseDuration(*r.BudgetDuration)
-		if err != nil {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "budget_duration", Message: err.Error()}
+		if err != nil || d <= 0 {
+			msg := fmt.Sprintf("budget_duration %q must be a positive duration such as \"30d\"", *r.BudgetDuration)
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "budget_duration", Message: msg}
+		}
+		if *r.BudgetDuration == b.BudgetDuration && b.BudgetResetAt != nil {
+			return nil // the same period goes on (the store keeps its reset time)
 		}
 		b.BudgetDuration, b.BudgetResetAt = *r.BudgetDuration, ptr(now.Add(d))
 	}
@@ -215,12 +219,22 @@ func (s *Server) handleTeamMemberAdd() http.Handler {
 		if err != nil {
 			return err
 		}
+		now := time.Now().UTC()
 		for _, m := range members {
 			if err := addMember(t, m); err != nil {
 				return err
 			}
+			// As LiteLLM does, a member that is not a user yet becomes one.
+			if _, err := s.Gateway.Store.FindUserByID(r.Context(), m.UserID); batchgate.IsNotFound(err) {
+				u := &batchgate.User{UserID: m.UserID, CreatedAt: now, UpdatedAt: now}
+				if err := s.Gateway.Store.CreateUser(r.Context(), u); err != nil && batchgate.ErrorCode(err) != batchgate.ECONFLICT {
+					return err
+				}
+			} else if err != nil {
+				return err
+			}
 		}
-		t.UpdatedAt = time.Now().UTC()
+		t.UpdatedAt = now
 		if err := s.Gateway.Store.UpdateTeam(r.Context(), t); err != nil {
 			return err
 		}

@@ -125,12 +125,28 @@ func (s *Server) handleUserInfo() http.Handler {
 		if err != nil {
 			return err
 		}
-		infos, teams := []keyInfo{}, []string{}
-		seen := map[string]bool{}
+		infos := []keyInfo{}
+		ids := map[string]bool{}
 		for _, k := range keys {
 			infos = append(infos, newKeyInfo(k))
-			if k.TeamID != "" && !seen[k.TeamID] {
-				seen[k.TeamID], teams = true, append(teams, k.TeamID)
+			if k.TeamID != "" {
+				ids[k.TeamID] = true
+			}
+		}
+		// The user's teams, as LiteLLM lists them: those it is a member of,
+		// and those its keys belong to.
+		all, err := s.teams(r.Context())
+		if err != nil {
+			return err
+		}
+		teams := []teamInfo{}
+		for _, t := range all {
+			member := ids[t.TeamID]
+			for _, m := range t.Members {
+				member = member || m.UserID == u.UserID
+			}
+			if member {
+				teams = append(teams, newTeamInfo(t))
 			}
 		}
 		return encode(w, http.StatusOK, map[string]any{"user_id": u.UserID, "user_info": newUserInfo(u), "keys": infos, "teams": teams})

@@ -2,10 +2,12 @@ package s3store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 )
 
 // AbortUploads aborts the unfinished multipart uploads under prefix in
@@ -17,6 +19,10 @@ func (s *Store) AbortUploads(ctx context.Context, bucket, prefix string, before 
 	n := 0
 	for {
 		out, err := s.Client.ListMultipartUploads(ctx, in)
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload" {
+			return n, nil // gofakes3's answer when there are none
+		}
 		if err != nil {
 			return n, fmt.Errorf("list multipart uploads s3://%s/%s: %w", bucket, prefix, err)
 		}
