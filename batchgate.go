@@ -286,6 +286,10 @@ type Store interface {
 	CreateBatch(ctx context.Context, b *Batch) error
 	FindBatchByID(ctx context.Context, id string) (*Batch, error)
 	FindBatches(ctx context.Context, filter BatchFilter) ([]*Batch, error)
+	// UpdateBatch writes b over the stored batch, keeping what a stale copy
+	// must not undo: a Terminal batch is final (ECONFLICT), a JobARN once
+	// set stays, cancelling stays until the batch ends, and a billed batch
+	// keeps its billed Cost and no reservation (see internal/storetest).
 	UpdateBatch(ctx context.Context, b *Batch) error
 
 	// ClaimBatches leases up to limit running batches whose lease is free or
@@ -305,7 +309,8 @@ type Store interface {
 
 	// RecordSpend bills a batch once: in one transaction it inserts the log
 	// and adds the cost to the spend of the key, user and team of s.Owner
-	// (those that exist), and reports false when the batch was already billed.
+	// (those that exist), replaces the batch's Reserved by its Cost, and
+	// reports false when the batch was already billed.
 	RecordSpend(ctx context.Context, s *SpendLog) (bool, error)
 	FindSpendLogs(ctx context.Context, scope Scope) ([]*SpendLog, error)
 	// ResetBudgets sets Spend to 0 on keys, users and teams whose

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -11,6 +10,24 @@ import (
 
 // convertChunkBytes is how much of an output object one worker converts at a time.
 const convertChunkBytes = 1 << 20
+
+// Chunk buffers are reused: a GB of output would otherwise allocate (and
+// clear) a GB of them.
+var chunkBufs, outBufs sync.Pool
+
+func getChunkBuf(size int) []byte {
+	if b, ok := chunkBufs.Get().(*[]byte); ok && cap(*b) >= size {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+func getOutBuf() []byte {
+	if b, ok := outBufs.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, convertChunkBytes/2)
+}
 
 type convertChunk struct {
 	data []byte // whole lines
@@ -51,34 +68,39 @@ func convertLines(ctx context.Context, r io.Reader, w io.Writer, convert func(li
 		defer close(readDone)
 		defer close(jobs)
 		defer close(order)
-		br := bufio.NewReaderSize(r, 256<<10)
-		for {
-			c := &convertChunk{done: make(chan struct{})}
-			var err error
-			for err == nil && (len(c.data) < convertChunkBytes || c.data[len(c.data)-1] != '\n') {
-				var line []byte
-				line, err = br.ReadSlice('\n')
-				c.data = append(c.data, line...)
-				if err == bufio.ErrBufferFull {
-					err = nil
-				}
+		var carry []byte // the start of a line the last chunk cut
+		for eof := false; !eof; {
+			buf := getChunkBuf(len(carry) + convertChunkBytes)
+			buf = append(buf, carry...)
+			n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			switch err {
+			case nil:
+			case io.EOF, io.ErrUnexpectedEOF:
+				eof = true
+			default:
+				readErr <- err
+				return
 			}
-			if len(c.data) > 0 {
-				select {
-				case order <- c:
-				case <-ctx.Done():
-					return
-				}
-				select {
-				case jobs <- c:
-				case <-ctx.Done():
-					return
-				}
+			carry = carry[:0]
+			if !eof {
+				i := bytes.LastIndexByte(buf, '\n')
+				carry = append(carry, buf[i+1:]...) // all of it when a line is longer than the chunk
+				buf = buf[:i+1]
 			}
-			if err != nil {
-				if err != io.EOF {
-					readErr <- err
-				}
+			if len(buf) == 0 {
+				chunkBufs.Put(&buf)
+				continue
+			}
+			c := &convertChunk{data: buf, done: make(chan struct{})}
+			select {
+			case order <- c:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- c:
+			case <-ctx.Done():
 				return
 			}
 		}
@@ -92,7 +114,10 @@ func convertLines(ctx context.Context, r io.Reader, w io.Writer, convert func(li
 		if c.err != nil {
 			return c.err
 		}
-		if _, err := w.Write(c.out); err != nil {
+		_, err := w.Write(c.out)
+		chunkBufs.Put(&c.data)
+		outBufs.Put(&c.out)
+		if err != nil {
 			return err
 		}
 	}
@@ -105,7 +130,7 @@ func convertLines(ctx context.Context, r io.Reader, w io.Writer, convert func(li
 }
 
 func convertChunkLines(data []byte, convert func(line, out []byte) ([]byte, error)) ([]byte, error) {
-	out := make([]byte, 0, len(data)/2)
+	out := getOutBuf()
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {

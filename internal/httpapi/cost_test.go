@@ -8,8 +8,10 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/bedrocksim"
 	"github.com/batchgate/batchgate/internal/config"
 	"github.com/batchgate/batchgate/internal/cost"
 )
@@ -193,5 +195,56 @@ func TestBatchCostFromOnDemandPrices(t *testing.T) {
 	})
 	if !near(ki.Info.Spend, want) {
 		t.Errorf("key spend %v, want %v", ki.Info.Spend, want)
+	}
+}
+
+// A cancel that lands while the reconciler works from an older copy of the
+// batch: the reconciler submits the job it had not submitted yet, and its
+// write must neither undo the cancel nor lose the job. The job is stopped,
+// the batch ends cancelled, and it is billed once for what ran.
+func TestCancelRacesTheReconciler(t *testing.T) {
+	g := newGovEnv(t, govOptions{stepDelay: 100 * time.Millisecond})
+	ctx := context.Background()
+	key := g.newKey(map[string]any{})
+	fileID := g.uploadOK(key, chatLines(3, model, 50))
+
+	// Bedrock is down: the batch is stored, its job not created yet.
+	g.le.Sim().SetFaults(bedrocksim.Faults{ServerErrorFraction: 1})
+	b := g.createBatch(key, fileID)
+	g.le.Sim().SetFaults(bedrocksim.Faults{})
+	stale, err := g.gw.Store.FindBatchByID(ctx, b.ID)
+	if err != nil || stale.JobARN != "" || stale.Status != batchgate.StatusValidating {
+		t.Fatalf("queued batch: %+v, %v", stale, err)
+	}
+
+	// The client cancels; then the reconciler, with its copy from before the
+	// cancel, submits the job.
+	var c batchObj
+	g.ok(key, "POST", "/v1/batches/"+b.ID+"/cancel", nil, &c)
+	if c.Status != "cancelling" {
+		t.Fatalf("cancel answered %s", c.Status)
+	}
+	if err := g.gw.Refresh(ctx, stale); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	mid, err := g.gw.Store.FindBatchByID(ctx, b.ID)
+	if err != nil || mid.JobARN == "" || mid.Status != batchgate.StatusCancelling {
+		t.Fatalf("after the reconciler's write: status %s, job %q (%v); want cancelling with the job", mid.Status, mid.JobARN, err)
+	}
+
+	final := g.settle(b.ID)
+	if final.Status != batchgate.StatusCancelled || final.CancelledAt == nil {
+		t.Errorf("batch ended %s", final.Status)
+	}
+	job, err := g.gw.Deployments[model].Jobs.Get(ctx, mid.JobARN)
+	if err != nil || job.Status != "Stopped" {
+		t.Errorf("the job: %+v, %v; want Stopped", job, err)
+	}
+	var logs []struct {
+		RequestID string `json:"request_id"`
+	}
+	g.ok(master, "GET", "/spend/logs?request_id="+b.ID, nil, &logs)
+	if len(logs) != 1 {
+		t.Errorf("spend logs of the cancelled batch: %d, want 1", len(logs))
 	}
 }

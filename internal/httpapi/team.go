@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -221,7 +222,7 @@ func (s *Server) handleTeamMemberAdd() http.Handler {
 		}
 		now := time.Now().UTC()
 		for _, m := range members {
-			if err := addMember(t, m); err != nil {
+			if err := addMember(&batchgate.Team{}, m); err != nil {
 				return err
 			}
 			// As LiteLLM does, a member that is not a user yet becomes one.
@@ -234,10 +235,34 @@ func (s *Server) handleTeamMemberAdd() http.Handler {
 				return err
 			}
 		}
-		t.UpdatedAt = now
-		if err := s.Gateway.Store.UpdateTeam(r.Context(), t); err != nil {
+		if t, err = s.addMembers(r, t.TeamID, members, now); err != nil {
 			return err
 		}
 		return encode(w, http.StatusOK, newTeamInfo(t))
 	})
+}
+
+// teamMu serialises the read-modify-write of team members in this
+// process, so that concurrent member_add calls don't drop each other's
+// members.
+var teamMu sync.Mutex
+
+// addMembers adds members to the team as it is stored now and stores it.
+func (s *Server) addMembers(r *http.Request, teamID string, members []member, now time.Time) (*batchgate.Team, error) {
+	teamMu.Lock()
+	defer teamMu.Unlock()
+	t, err := s.Gateway.Store.FindTeamByID(r.Context(), teamID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		if err := addMember(t, m); err != nil {
+			return nil, err
+		}
+	}
+	t.UpdatedAt = now
+	if err := s.Gateway.Store.UpdateTeam(r.Context(), t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }

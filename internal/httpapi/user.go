@@ -75,9 +75,7 @@ func (s *Server) handleUserNew() http.Handler {
 			return err
 		}
 		for _, t := range teams {
-			_ = addMember(t, member{UserID: u.UserID, Role: "user"})
-			t.UpdatedAt = now
-			if err := s.Gateway.Store.UpdateTeam(r.Context(), t); err != nil {
+			if _, err := s.addMembers(r, t.TeamID, []member{{UserID: u.UserID, Role: "user"}}, now); err != nil {
 				return err
 			}
 		}
@@ -133,20 +131,21 @@ func (s *Server) handleUserInfo() http.Handler {
 				ids[k.TeamID] = true
 			}
 		}
-		// The user's teams, as LiteLLM lists them: those it is a member of,
-		// and those its keys belong to.
+		// The user's teams: those it is a member of, and those its keys
+		// belong to.
 		all, err := s.teams(r.Context())
 		if err != nil {
 			return err
 		}
-		teams := []teamInfo{}
+		// Team ids, as the console reads them (LiteLLM lists team objects).
+		teams := []string{}
 		for _, t := range all {
 			member := ids[t.TeamID]
 			for _, m := range t.Members {
 				member = member || m.UserID == u.UserID
 			}
 			if member {
-				teams = append(teams, newTeamInfo(t))
+				teams = append(teams, t.TeamID)
 			}
 		}
 		return encode(w, http.StatusOK, map[string]any{"user_id": u.UserID, "user_info": newUserInfo(u), "keys": infos, "teams": teams})
