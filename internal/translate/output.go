@@ -174,8 +174,9 @@ type bedrockRecord struct {
 // err is set only when the line cannot be attributed to a request at all
 // (not JSON, or no recordId).
 //
-// Ids are derived from a hash of the line, so converting the same file twice
-// gives the same output.
+// Ids are derived from a hash of the record's id and output (not the echoed
+// modelInput, which is most of the line's bytes), so converting the same
+// file twice gives the same output.
 func OutputLine(opts Options, raw []byte, model string, created int64) (line []byte, ok bool, usage Usage, err error) {
 	r, err := opts.resolve()
 	if err != nil {
@@ -191,7 +192,7 @@ func OutputLine(opts Options, raw []byte, model string, created int64) (line []b
 	if rec.RecordID == nil {
 		return nil, false, Usage{}, errors.New("the Bedrock output record has no recordId")
 	}
-	hash := lineHash(raw)
+	hash := recordHash(*rec.RecordID, rec.ModelOutput, rec.Error)
 	if len(rec.Error) > 0 && !isNull(rec.Error) {
 		status, msg := bedrockError(rec.Error)
 		return errorLine(*rec.RecordID, hash, status, "", msg), false, Usage{}, nil
@@ -321,6 +322,16 @@ func describe(err error) string {
 		return "modelOutput is not valid JSON"
 	}
 	return err.Error()
+}
+
+func recordHash(recordID string, output, errField []byte) string {
+	h := sha256.New()
+	h.Write([]byte(recordID))
+	h.Write([]byte{0})
+	h.Write(output)
+	h.Write([]byte{0})
+	h.Write(errField)
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 func lineHash(raw []byte) string {
