@@ -318,7 +318,16 @@ type Store interface {
 	// BudgetDuration. It returns how many were reset.
 	ResetBudgets(ctx context.Context, now time.Time) (int, error)
 
+	// WithLock runs fn while holding the lock called name: no other
+	// WithLock(name) on the same database runs its fn at the same time, in
+	// this process or in another replica. fn's own store calls may use other
+	// connections. fn must not call WithLock. The lock is released when fn
+	// returns, fails or panics. WithLock returns ctx's error if the lock
+	// could not be had, else fn's. Keep fn short: it blocks the others.
+	WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error
+
 	JobStore
+	BatchOpsStore
 
 	Close() error
 }

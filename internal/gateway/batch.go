@@ -155,6 +155,7 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		b.JobARN, b.JobStatus = arn, "Submitted"
 		g.Log.InfoContext(ctx, "bedrock job created", "batch_id", b.ID, "job_arn", arn, "model_id", d.ModelID())
 	case bedrock.Permanent(err):
+		err = g.refused(ctx, b, err) // AWS's message may name the role, account or bucket: log it, not show it
 		g.fail(b, batchgate.ErrorMessage(err))
 		if uerr := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); uerr != nil {
 			return uerr
@@ -202,14 +203,14 @@ func (g *Gateway) CancelBatch(ctx context.Context, c Caller, id string) (*batchg
 	if b.Status == batchgate.StatusCancelling {
 		return b, nil
 	}
+	// b may be stale (the reconciler works the batch meanwhile): only the
+	// status and the cancel time are written, so the lease, counts and job
+	// the reconciler stored since stay, and the store refuses the write once
+	// the batch has ended. The batch is read back for the job to stop; one
+	// that has no job yet is cancelled by the replica that holds its lease,
+	// which is the one that would submit it.
 	now := g.now()
-	b.Status, b.CancellingAt, b.UpdatedAt = batchgate.StatusCancelling, &now, now
-	// b may be stale (the reconciler works the batch meanwhile): the store
-	// keeps a job ARN written since and refuses the write once the batch has
-	// ended. The batch is read back for the job to stop; one that has no job
-	// yet is cancelled by the replica that holds its lease, which is the one
-	// that would submit it.
-	if err := g.Store.UpdateBatch(ctx, b); err != nil {
+	if err := g.Store.MarkCancelling(ctx, id, now); err != nil {
 		if batchgate.ErrorCode(err) == batchgate.ECONFLICT {
 			if cur, ferr := g.Store.FindBatchByID(ctx, id); ferr == nil {
 				return nil, &batchgate.Error{Code: batchgate.ECONFLICT, Message: fmt.Sprintf("Cannot cancel a batch with status %s.", cur.Status)}
@@ -219,6 +220,8 @@ func (g *Gateway) CancelBatch(ctx context.Context, c Caller, id string) (*batchg
 	}
 	if cur, err := g.Store.FindBatchByID(ctx, id); err == nil {
 		b = cur
+	} else {
+		b.Status, b.CancellingAt, b.UpdatedAt = batchgate.StatusCancelling, &now, now
 	}
 	if b.JobARN == "" {
 		return b, nil
@@ -252,10 +255,15 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 			b.Status, b.CancelledAt, b.UpdatedAt = batchgate.StatusCancelled, &now, now
 			return g.Store.UpdateBatch(ctx, b)
 		}
+		if g.queueExpired(b) {
+			return g.expireQueued(ctx, d, b)
+		}
 		f, err := g.Store.FindFileByID(ctx, b.InputFileID)
-		if err != nil {
-			g.fail(b, "the input file was deleted before the job could be submitted")
+		if batchgate.IsNotFound(err) {
+			g.fail(b, errInputDeleted)
 			return g.Store.UpdateBatch(ctx, b)
+		} else if err != nil {
+			return err // a transient store error: the reconciler retries
 		}
 		hours, _ := completionHours(b.CompletionWindow)
 		err = g.submit(ctx, d, b, f, hours)
@@ -307,8 +315,10 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		b.RequestCounts = batchgate.RequestCounts{Total: m.TotalRecordCount, Completed: m.SuccessRecordCount, Failed: m.ErrorRecordCount}
 		b.Usage = batchgate.Usage{InputTokens: m.InputTokenCount, OutputTokens: m.OutputTokenCount}
 	}
-	// PartiallyCompleted and Stopped leave records unprocessed: they count as failed.
-	if unprocessed := b.RequestCounts.Total - b.RequestCounts.Completed - b.RequestCounts.Failed; unprocessed > 0 && status == batchgate.StatusCompleted {
+	// PartiallyCompleted, Stopped and Expired jobs leave records unprocessed:
+	// they count as failed, and the error file has a line for each
+	// (writeUnprocessed), so request_counts and the error file agree.
+	if unprocessed := b.RequestCounts.Total - b.RequestCounts.Completed - b.RequestCounts.Failed; unprocessed > 0 && countsUnprocessed(status, m != nil) {
 		b.RequestCounts.Failed += unprocessed
 	}
 	if m != nil {
@@ -371,6 +381,9 @@ func (g *Gateway) manifest(ctx context.Context, d *Deployment, b *batchgate.Batc
 		return nil, err
 	} else if len(jobs) > 1 {
 		return g.mergedManifest(ctx, d, b, jobs)
+	}
+	if b.JobARN == "" { // never submitted (expired in the queue): no output
+		return nil, nil
 	}
 	return g.jobManifest(ctx, d, b, b.JobARN)
 }

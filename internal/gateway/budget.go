@@ -8,10 +8,12 @@ import (
 	"github.com/batchgate/batchgate"
 )
 
-// budgetMu serialises the budget check and the insert of the batch that
-// holds the reservation, so that two batches created at once by one
-// process cannot both fit in a budget that holds only one.
-var budgetMu sync.Mutex
+// budgetLock is the Store lock that serialises the budget check and the
+// insert of the batch that holds the reservation, so that two batches
+// created at once, by one replica or by several sharing the database,
+// cannot both fit in a budget that holds only one. One lock for all
+// budgets: a batch is checked against its key's, user's and team's at once.
+const budgetLock = "budget"
 
 // holdBudgets checks the caller's budgets for a batch that reserves cost
 // (see checkBudgets) and, when any budget applies, keeps other creations
@@ -21,14 +23,38 @@ func (g *Gateway) holdBudgets(ctx context.Context, c Caller, cost float64) (rele
 	if !c.budgeted() {
 		return func() {}, nil
 	}
-	budgetMu.Lock()
-	var once sync.Once
-	release = func() { once.Do(budgetMu.Unlock) }
-	if err := g.checkBudgets(ctx, c, cost); err != nil {
-		release()
+	// WithLock holds the lock for as long as its fn runs: fn checks, then
+	// waits, on a goroutine of its own, until the caller releases.
+	checked := make(chan struct{})
+	done := make(chan struct{})
+	result := make(chan error, 1)
+	go func() {
+		defer func() { // a panic here would take the process down
+			if r := recover(); r != nil {
+				result <- fmt.Errorf("budget check panicked: %v", r)
+			}
+		}()
+		result <- g.Store.WithLock(ctx, budgetLock, func(ctx context.Context) error {
+			if err := g.checkBudgets(ctx, c, cost); err != nil {
+				return err
+			}
+			close(checked)
+			<-done
+			return nil
+		})
+	}()
+	select {
+	case <-checked:
+	case err := <-result:
 		return nil, err
 	}
-	return release, nil
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-result // the lock is free again
+		})
+	}, nil
 }
 
 // budgeted reports whether a budget applies to the caller.

@@ -153,7 +153,7 @@ func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment
 	}
 	d := *dep
 	f.Model = d.Name()
-	if !d.names(req.Model) {
+	if !d.Names(req.Model) {
 		return &batchgate.Error{Code: "model_mismatch", Line: lineNo, Param: "body.model",
 			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", req.Model, d.Name(), d.LiteLLMParams.Model)}
 	}
@@ -192,8 +192,10 @@ func maxOutputTokens(req translate.Request) int64 {
 	return defaultMaxTokens
 }
 
-// names reports whether a request's body.model refers to the deployment.
-func (d *Deployment) names(model string) bool {
+// Names reports whether a model name (a request's body.model, or
+// target_model_names) refers to the deployment: its model_name, or its
+// Bedrock model id with or without "bedrock/".
+func (d *Deployment) Names(model string) bool {
 	return model == d.Name() || strings.TrimPrefix(model, "bedrock/") == d.ModelID()
 }
 
@@ -275,6 +277,15 @@ func (g *Gateway) DeleteFile(ctx context.Context, c Caller, id string) error {
 	f, err := g.FindFile(ctx, c, id)
 	if err != nil {
 		return err
+	}
+	if f.Kind == batchgate.FileInput {
+		// A running batch still submits jobs from the file's objects.
+		if n, err := g.Store.CountRunningBatchesOfFile(ctx, f.ID); err != nil {
+			return err
+		} else if n > 0 {
+			return &batchgate.Error{Code: batchgate.ECONFLICT, Param: "file_id", Message: fmt.Sprintf(
+				"The file %s is the input of %d batch(es) that have not finished. Wait until they end, or cancel them, before deleting the file.", f.ID, n)}
+		}
 	}
 	if err := g.Store.DeleteFile(ctx, f.ID); err != nil {
 		return err

@@ -70,6 +70,7 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
 		})
 		if bedrock.Permanent(err) {
+			err = g.refused(ctx, b, err) // AWS's message may name the role, account or bucket: log it, not show it
 			g.fail(b, fmt.Sprintf("job %d of %d: %s", i+1, len(jobs), batchgate.ErrorMessage(err)))
 			for _, o := range jobs {
 				if o.JobARN != "" {
@@ -114,41 +115,66 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 // every job has ended, with their counts, tokens and outputs merged.
 func (g *Gateway) refreshJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, jobs []batchgate.BatchJob) error {
 	cancelling := b.Status == batchgate.StatusCancelling
-	var submitErr error
-	created := 0
+	var (
+		submitErr error
+		changed   []batchgate.BatchJob
+	)
+	created, pending := 0, 0
 	for _, j := range jobs {
 		if j.JobARN != "" {
 			created++
+		} else if !bedrock.Terminal(j.JobStatus) {
+			pending++
 		}
 	}
-	if created < len(jobs) && !cancelling {
-		f, err := g.Store.FindFileByID(ctx, b.InputFileID)
-		if err != nil && created == 0 {
-			g.fail(b, "the input file was deleted before the job could be submitted")
-			return g.Store.UpdateBatch(ctx, b)
+	// endPending ends the jobs that can no longer be submitted: they count
+	// as ended (their records failed), so the batch settles when the jobs
+	// that run end, rather than waiting for ever.
+	endPending := func(status, msg string) {
+		for i := range jobs {
+			if j := &jobs[i]; j.JobARN == "" && !bedrock.Terminal(j.JobStatus) {
+				j.JobStatus, j.Message = status, msg
+				changed = append(changed, *j)
+			}
 		}
-		if err == nil {
-			hours, _ := completionHours(b.CompletionWindow)
-			submitErr = g.submitJobs(ctx, d, b, f, hours, jobs)
-			if bedrock.Permanent(submitErr) {
-				return nil // the batch is failed and stored
+	}
+	if pending > 0 && !cancelling {
+		if g.queueExpired(b) {
+			endPending("Expired", errQueueExpired)
+		} else {
+			f, err := g.Store.FindFileByID(ctx, b.InputFileID)
+			switch {
+			case batchgate.IsNotFound(err) && created == 0:
+				g.fail(b, errInputDeleted)
+				return g.Store.UpdateBatch(ctx, b)
+			case batchgate.IsNotFound(err):
+				endPending("Failed", errInputDeleted)
+			case err != nil:
+				return err // a transient store error: the reconciler retries
+			default:
+				hours, _ := completionHours(b.CompletionWindow)
+				submitErr = g.submitJobs(ctx, d, b, f, hours, jobs)
+				if bedrock.Permanent(submitErr) {
+					return nil // the batch is failed and stored
+				}
 			}
 		}
 	}
 	now := g.now()
 	var (
-		changed []batchgate.BatchJob
-		counts  batchgate.RequestCounts
-		ended   = 0
-		anyRun  = false
-		stale   error
+		counts batchgate.RequestCounts
+		ended  = 0
+		anyRun = false
+		stale  error
 	)
 	for i := range jobs {
 		j := &jobs[i]
 		if j.JobARN == "" {
-			if cancelling {
+			if cancelling && !bedrock.Terminal(j.JobStatus) {
 				j.JobStatus = "Stopped" // never reached Bedrock: nothing to stop
 				changed = append(changed, *j)
+			}
+			if bedrock.Terminal(j.JobStatus) { // stopped, or ended unsubmitted (endPending)
 				ended++
 			}
 			continue

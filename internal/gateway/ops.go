@@ -121,33 +121,16 @@ func errQueued(d *Deployment) error {
 
 // jobSlots returns how many more jobs of the deployment may start under its
 // batch_max_concurrent_jobs quota (a large number when it has none). It
-// counts the Bedrock jobs of running batches that have not ended.
+// counts the Bedrock jobs of running batches that have not ended, in one
+// query however many batches run.
 func (g *Gateway) jobSlots(ctx context.Context, d *Deployment) (int, error) {
 	max := d.Quotas().MaxConcurrentJobs
 	if max <= 0 {
 		return 1 << 30, nil
 	}
-	batches, err := g.Store.FindBatches(ctx, batchgate.BatchFilter{Scope: batchgate.Scope{All: true}, NonTerminal: true, Page: batchgate.Page{Limit: 10000}})
+	running, err := g.Store.CountRunningJobs(ctx, d.Name())
 	if err != nil {
 		return 0, err
-	}
-	running := 0
-	for _, b := range batches {
-		if b.Model != d.Name() || b.JobARN == "" {
-			continue
-		}
-		jobs, err := g.Store.FindBatchJobs(ctx, b.ID)
-		if err != nil {
-			return 0, err
-		}
-		if len(jobs) == 0 {
-			jobs = []batchgate.BatchJob{{JobARN: b.JobARN, JobStatus: b.JobStatus}}
-		}
-		for _, j := range jobs {
-			if j.JobARN != "" && !bedrock.Terminal(j.JobStatus) {
-				running++
-			}
-		}
 	}
 	return max - running, nil
 }

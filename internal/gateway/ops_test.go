@@ -49,6 +49,7 @@ type opsOptions struct {
 	replicas int             // default 1
 	wrap     func(replica int, r gateway.JobRunner) gateway.JobRunner
 	step     time.Duration
+	now      func() time.Time // the gateways' clock (default time.Now)
 }
 
 func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
@@ -102,6 +103,9 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 		d := &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: jobs, Price: cost.For(m)}
 		gw := gateway.New(e.store, []*gateway.Deployment{d}, log)
 		gw.ReplicaID = fmt.Sprintf("replica-%d", i)
+		if o.now != nil {
+			gw.Now = o.now
+		}
 		gw.Retry = gateway.RetryPolicy{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond, QuotaMax: 20 * time.Millisecond}
 		e.gws = append(e.gws, gw)
 		go gw.RunReconciler(runCtx, 10*time.Millisecond)

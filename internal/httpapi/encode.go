@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -33,20 +35,113 @@ func encode(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// decode reads a JSON body into v; an unreadable body is a 400 naming the problem.
+// maxJSONBody bounds a JSON request body.
+const maxJSONBody = 1 << 20
+
+// decode reads a JSON object body into v; an unreadable body is a 400 naming
+// the problem, one over maxJSONBody a 413. Messages name JSON types and the
+// request's field names, never Go's.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body is empty; it must be a JSON object."}
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxJSONBody))
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
+	if err == nil {
+		// One JSON value, then nothing but white space.
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errTrailing
+			if errors.As(terr, new(*http.MaxBytesError)) {
+				err = terr
+			}
 		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: te.Field, Message: fmt.Sprintf("%s must be of type %s", te.Field, te.Type)}
-		}
-		return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body is not valid JSON: " + err.Error()}
 	}
-	return nil
+	if err == nil && (len(raw) == 0 || raw[0] != '{') {
+		return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body must be a JSON object."}
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, v)
+	}
+	if err == nil {
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &mbe):
+		return &batchgate.Error{Code: batchgate.ETOOLARGE, Message: fmt.Sprintf("The request body is larger than %d bytes.", mbe.Limit)}
+	case errors.Is(err, io.EOF):
+		return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body is empty; it must be a JSON object."}
+	case err == errTrailing:
+		return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body must be one JSON object, with nothing after it."}
+	case errors.As(err, &te):
+		field := jsonFieldPath(reflect.TypeOf(v), te.Field)
+		if field == "" {
+			return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body must be a JSON object."}
+		}
+		return &batchgate.Error{Code: batchgate.EINVALID, Param: field, Message: fmt.Sprintf("%s must be %s, not %s", field, jsonTypeName(te.Type), te.Value)}
+	case errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF):
+		return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body is not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	return &batchgate.Error{Code: batchgate.EINVALID, Message: "The request body could not be read as JSON.", Err: err}
+}
+
+var errTrailing = errors.New("trailing data after the JSON object")
+
+// jsonFieldPath turns encoding/json's dotted Go path (which names embedded
+// structs by their Go type, as in "budgetRequest.max_budget") into the
+// request's own field names ("max_budget").
+func jsonFieldPath(t reflect.Type, path string) string {
+	if path == "" {
+		return ""
+	}
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			out, t = append(out, seg), nil
+			continue
+		}
+		if f, ok := t.FieldByName(seg); ok && f.Anonymous && f.Tag.Get("json") == "" {
+			t = f.Type // an embedded struct: its fields are the parent's
+			continue
+		}
+		out = append(out, seg)
+		var next reflect.Type
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == seg || (name == "" && strings.EqualFold(f.Name, seg)) {
+				next = f.Type
+				break
+			}
+		}
+		t = next
+	}
+	return strings.Join(out, ".")
+}
+
+// jsonTypeName names a Go type as a JSON type.
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another JSON type"
 }
 
 // errorKinds maps error codes to HTTP statuses and OpenAI error types.
@@ -178,6 +273,20 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		w.Header().Set("x-request-id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
+		// A handler that aborts the response (panic(http.ErrAbortHandler), as
+		// an interrupted file download does) is logged too, with the status
+		// it had sent and aborted=true; then the panic goes on to net/http,
+		// which breaks the connection.
+		defer func() {
+			if p := recover(); p != nil {
+				attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "ms", time.Since(start).Milliseconds(), "aborted", true}
+				if p != http.ErrAbortHandler {
+					attrs = append(attrs, "panic", fmt.Sprint(p))
+				}
+				l.Warn("http", attrs...)
+				panic(p)
+			}
+		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		l.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "ms", time.Since(start).Milliseconds())
 	})

@@ -47,7 +47,10 @@ func (s *Server) handleFileCreate() http.Handler {
 				break
 			}
 			if err != nil {
-				return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the multipart body", Err: err})
+				if !errors.As(err, new(*batchgate.Error)) {
+					err = &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the multipart body", Err: err}
+				}
+				return cleanup(r, s.Gateway, c, f, err)
 			}
 			name := p.FormName()
 			if name == "file" {
@@ -92,7 +95,7 @@ func (s *Server) handleFileCreate() http.Handler {
 		if purpose != batchgate.PurposeBatch {
 			return cleanup(r, s.Gateway, c, f, badPurpose(purpose))
 		}
-		if target != "" && !sameModel(s.Gateway, target, f.Model) {
+		if d := s.Gateway.Deployments[f.Model]; target != "" && (d == nil || !d.Names(target)) {
 			return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names",
 				Message: fmt.Sprintf("target_model_names %q does not match the model %q the file's requests name", target, f.Model)})
 		}
@@ -111,15 +114,6 @@ func targetNames(raw json.RawMessage) string {
 		return strings.Join(many, ",")
 	}
 	return string(raw)
-}
-
-func sameModel(g *gateway.Gateway, target, model string) bool {
-	for _, d := range g.Deployments {
-		if d.Name() == model {
-			return target == model || strings.TrimPrefix(target, "bedrock/") == d.ModelID()
-		}
-	}
-	return false
 }
 
 func badPurpose(p string) error {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -55,7 +56,7 @@ func newKeyInfo(k *batchgate.Key) keyInfo {
 }
 
 // apply copies the request's fields onto k, checking them.
-func (s *Server) apply(req keyRequest, k *batchgate.Key, now time.Time) error {
+func (s *Server) apply(ctx context.Context, req keyRequest, k *batchgate.Key, now time.Time) error {
 	if req.Models != nil {
 		if err := s.checkModels(*req.Models); err != nil {
 			return err
@@ -66,6 +67,16 @@ func (s *Server) apply(req keyRequest, k *batchgate.Key, now time.Time) error {
 		k.UserID = *req.UserID
 	}
 	if req.TeamID != nil {
+		// A key is never attached to a team that does not exist: its budget
+		// and model limits would silently not apply (LiteLLM refuses it too
+		// once key generation settings are on: "Unable to find team object").
+		if *req.TeamID != "" && *req.TeamID != k.TeamID {
+			if _, err := s.Gateway.Store.FindTeamByID(ctx, *req.TeamID); batchgate.IsNotFound(err) {
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "team_id", Message: fmt.Sprintf("Team %q does not exist; create it with /team/new first.", *req.TeamID)}
+			} else if err != nil {
+				return err
+			}
+		}
 		k.TeamID = *req.TeamID
 	}
 	if req.KeyAlias != nil {
@@ -83,7 +94,10 @@ func (s *Server) apply(req keyRequest, k *batchgate.Key, now time.Time) error {
 		} else {
 			d, err := batchgate.ParseDuration(*req.Duration)
 			if err != nil {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: err.Error()}
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: "duration: " + err.Error()}
+			}
+			if d <= 0 {
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: fmt.Sprintf("duration %q must be positive, such as \"30d\" (\"\" for a key that never expires)", *req.Duration)}
 			}
 			k.ExpiresAt = ptr(now.Add(d))
 		}
@@ -114,7 +128,7 @@ func (s *Server) handleKeyGenerate() http.Handler {
 		}
 		now := time.Now().UTC()
 		k := &batchgate.Key{Token: gateway.HashKey(secret), KeyName: gateway.MaskKey(secret), CreatedAt: now, UpdatedAt: now}
-		if err := s.apply(req, k, now); err != nil {
+		if err := s.apply(r.Context(), req, k, now); err != nil {
 			return err
 		}
 		if err := s.Gateway.Store.CreateKey(r.Context(), k); err != nil {
@@ -127,13 +141,18 @@ func (s *Server) handleKeyGenerate() http.Handler {
 	})
 }
 
+// tokenOf returns the token (hash) of a key given as the secret ("sk-...")
+// or as its token already.
+func tokenOf(key string) string {
+	if strings.HasPrefix(key, "sk-") {
+		return gateway.HashKey(key)
+	}
+	return key
+}
+
 // findKey resolves a key given as the secret or as its token (hash).
 func (s *Server) findKey(r *http.Request, key string) (*batchgate.Key, error) {
-	token := key
-	if strings.HasPrefix(key, "sk-") {
-		token = gateway.HashKey(key)
-	}
-	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), token)
+	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), tokenOf(key))
 	if batchgate.IsNotFound(err) {
 		return nil, errKeyNotFound()
 	}
@@ -189,11 +208,21 @@ func (s *Server) handleKeyList() http.Handler {
 			keys = filtered
 		}
 		page, size := atoi(q.Get("page"), 1), atoi(q.Get("size"), 10)
-		if page < 1 || size < 1 || size > 100 {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "size", Message: "page must be ≥ 1 and size between 1 and 100"}
+		if page < 1 {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "page", Message: "page must be an integer ≥ 1"}
+		}
+		if size < 1 || size > 100 {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "size", Message: "size must be an integer between 1 and 100"}
 		}
 		total := len(keys)
-		lo, hi := min((page-1)*size, total), min(page*size, total)
+		pages := (total + size - 1) / size
+		// A page past the end is empty. Below it, (page-1)*size < total:
+		// the product cannot overflow, whatever page the client sent.
+		lo, hi := total, total
+		if page <= pages {
+			lo = (page - 1) * size
+			hi = min(lo+size, total)
+		}
 		var items []any
 		for _, k := range keys[lo:hi] {
 			if q.Get("return_full_object") == "true" {
@@ -206,7 +235,7 @@ func (s *Server) handleKeyList() http.Handler {
 			items = []any{}
 		}
 		return encode(w, http.StatusOK, map[string]any{
-			"keys": items, "total_count": total, "current_page": page, "total_pages": (total + size - 1) / size,
+			"keys": items, "total_count": total, "current_page": page, "total_pages": pages,
 		})
 	})
 }
@@ -225,7 +254,7 @@ func (s *Server) handleKeyUpdate() http.Handler {
 			return err
 		}
 		now := time.Now().UTC()
-		if err := s.apply(req, k, now); err != nil {
+		if err := s.apply(r.Context(), req, k, now); err != nil {
 			return err
 		}
 		k.UpdatedAt = now

@@ -31,6 +31,7 @@ type keyInfo struct {
 
 func TestKeyLifecycle(t *testing.T) {
 	e := newEnv(t, 1)
+	e.ok(master, "POST", "/team/new", map[string]any{"team_id": "t1"}, nil) // a key's team must exist
 	r := e.json(master, "POST", "/key/generate", map[string]any{
 		"models": []string{model}, "user_id": "u1", "team_id": "t1", "key_alias": "ci", "duration": "30d",
 		"metadata": map[string]any{"env": "test"}, "max_budget": 12.5,

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/textproto"
 	"path/filepath"
+
+	"github.com/batchgate/batchgate"
 )
 
 // formReader reads a multipart/form-data body part by part, like
@@ -88,12 +91,60 @@ func (f *formReader) NextPart() (*formPart, error) {
 			return nil, errMultipartEOF
 		}
 	}
-	h, err := textproto.NewReader(f.br).ReadMIMEHeader()
+	h, err := f.readHeader()
 	if err != nil {
 		return nil, err
 	}
 	f.cur = &formPart{r: f, header: h}
 	return f.cur, nil
+}
+
+// maxPartHeader bounds the header section of one part: textproto reads
+// headers without a limit, so a client could make the server buffer a
+// header line as long as the upload limit.
+const maxPartHeader = 64 << 10
+
+var errPartHeaderTooLarge = &batchgate.Error{Code: batchgate.EINVALID, Param: "file",
+	Message: fmt.Sprintf("A multipart part's headers are larger than %d KiB.", maxPartHeader>>10)}
+
+// readHeader reads a part's header section, at most maxPartHeader bytes up
+// to and including the blank line that ends it.
+func (f *formReader) readHeader() (textproto.MIMEHeader, error) {
+	for n := 4 << 10; ; n = min(2*n, maxPartHeader) {
+		buf, err := f.br.Peek(n) // fewer bytes, with an error, at the end of the body
+		if end := headerEnd(buf); end >= 0 {
+			h, herr := textproto.NewReader(bufio.NewReader(bytes.NewReader(buf[:end]))).ReadMIMEHeader()
+			_, _ = f.br.Discard(end)
+			return h, herr
+		}
+		switch {
+		case len(buf) >= maxPartHeader:
+			return nil, errPartHeaderTooLarge
+		case err == io.EOF:
+			return nil, errMultipartEOF
+		case err != nil:
+			return nil, err
+		}
+	}
+}
+
+// headerEnd returns the length of the header section at the start of b,
+// blank line included, or -1 if b does not hold all of it.
+func headerEnd(b []byte) int {
+	if bytes.HasPrefix(b, []byte("\r\n")) {
+		return 2
+	}
+	if bytes.HasPrefix(b, []byte("\n")) {
+		return 1
+	}
+	end := -1
+	if i := bytes.Index(b, []byte("\n\r\n")); i >= 0 {
+		end = i + 3
+	}
+	if i := bytes.Index(b, []byte("\n\n")); i >= 0 && (end < 0 || i+2 < end) {
+		end = i + 2
+	}
+	return end
 }
 
 // Read returns body bytes up to the boundary, which it leaves unread.

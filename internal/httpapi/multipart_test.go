@@ -108,3 +108,31 @@ func TestFormReaderErrors(t *testing.T) {
 		t.Fatalf("empty form: %v %v", got, err)
 	}
 }
+
+// TestFormReaderHeaderLimit: textproto read a part's headers without a
+// limit; the header section is now capped at maxPartHeader, on any chunking.
+func TestFormReaderHeaderLimit(t *testing.T) {
+	form := func(pad int) string {
+		return "--b\r\nContent-Disposition: form-data; name=\"f\"\r\nX-Pad: " + strings.Repeat("p", pad) + "\r\n\r\nvalue\r\n--b--\r\n"
+	}
+	const ctype = "multipart/form-data; boundary=b"
+	for _, pad := range []int{0, 4000, maxPartHeader - 100} {
+		got, err := readForm(t, iotest.HalfReader(strings.NewReader(form(pad))), ctype)
+		if err != nil || len(got) != 1 || got[0].name != "f" || got[0].body != "value" {
+			t.Errorf("pad %d: %v %v", pad, got, err)
+		}
+	}
+	for _, pad := range []int{maxPartHeader, 1 << 20} {
+		if _, err := readForm(t, iotest.OneByteReader(strings.NewReader(form(pad))), ctype); err != errPartHeaderTooLarge {
+			t.Errorf("pad %d: err %v, want errPartHeaderTooLarge", pad, err)
+		}
+	}
+	// Headers without a blank line before the body ends are an error, not a hang.
+	if _, err := readForm(t, strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"f\"\r\n"), ctype); err == nil {
+		t.Error("unterminated headers read without error")
+	}
+	// LF-only line ends and a part without headers still work.
+	if got, err := readForm(t, strings.NewReader("--b\nContent-Disposition: form-data; name=\"f\"\n\nv\r\n--b\r\n\r\nw\r\n--b--\r\n"), ctype); err != nil || len(got) != 2 || got[0].body != "v" || got[1].body != "w" {
+		t.Errorf("LF headers / no headers: %v %v", got, err)
+	}
+}

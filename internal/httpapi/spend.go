@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
-	"github.com/batchgate/batchgate/internal/gateway"
 )
 
 // spendLog is LiteLLM's spend log row, one per billed batch.
@@ -35,10 +34,7 @@ func (s *Server) handleSpendLogs() http.Handler {
 			return err
 		}
 		q := r.URL.Query()
-		apiKey := q.Get("api_key")
-		if len(apiKey) > 3 && apiKey[:3] == "sk-" {
-			apiKey = gateway.HashKey(apiKey)
-		}
+		apiKey := tokenOf(q.Get("api_key"))
 		out := []spendLog{}
 		for _, l := range logs {
 			if (apiKey != "" && l.Owner.KeyToken != apiKey) || (q.Get("user_id") != "" && l.Owner.UserID != q.Get("user_id")) ||

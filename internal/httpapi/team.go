@@ -1,10 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -216,6 +216,9 @@ func (s *Server) handleTeamMemberAdd() http.Handler {
 			}
 			members = []member{one}
 		}
+		if len(members) == 0 { // "member" missing, null or []: nothing to add is a mistake, not a success
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "member", Message: "member is required: {\"user_id\", \"role\"} or a non-empty list of them"}
+		}
 		t, err := s.findTeam(r, req.TeamID)
 		if err != nil {
 			return err
@@ -242,26 +245,26 @@ func (s *Server) handleTeamMemberAdd() http.Handler {
 	})
 }
 
-// teamMu serialises the read-modify-write of team members in this
-// process, so that concurrent member_add calls don't drop each other's
+// addMembers adds members to the team as it is stored now and stores it,
+// under the store lock "team:"+id, so that concurrent member_add calls, on
+// this replica or on others sharing the database, don't drop each other's
 // members.
-var teamMu sync.Mutex
-
-// addMembers adds members to the team as it is stored now and stores it.
 func (s *Server) addMembers(r *http.Request, teamID string, members []member, now time.Time) (*batchgate.Team, error) {
-	teamMu.Lock()
-	defer teamMu.Unlock()
-	t, err := s.Gateway.Store.FindTeamByID(r.Context(), teamID)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range members {
-		if err := addMember(t, m); err != nil {
-			return nil, err
+	var t *batchgate.Team
+	err := s.Gateway.Store.WithLock(r.Context(), "team:"+teamID, func(ctx context.Context) error {
+		var err error
+		if t, err = s.Gateway.Store.FindTeamByID(ctx, teamID); err != nil {
+			return err
 		}
-	}
-	t.UpdatedAt = now
-	if err := s.Gateway.Store.UpdateTeam(r.Context(), t); err != nil {
+		for _, m := range members {
+			if err := addMember(t, m); err != nil {
+				return err
+			}
+		}
+		t.UpdatedAt = now
+		return s.Gateway.Store.UpdateTeam(ctx, t)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -57,6 +57,7 @@ func (s *Server) handleUserNew() http.Handler {
 		if err := req.budgetRequest.apply(&u.Budget, now); err != nil {
 			return err
 		}
+		req.Teams = dedupe(req.Teams) // ["t", "t"] is one membership, and one team for the key
 		var teams []*batchgate.Team
 		for _, id := range req.Teams {
 			t, err := s.Gateway.Store.FindTeamByID(r.Context(), id)
@@ -150,4 +151,17 @@ func (s *Server) handleUserInfo() http.Handler {
 		}
 		return encode(w, http.StatusOK, map[string]any{"user_id": u.UserID, "user_info": newUserInfo(u), "keys": infos, "teams": teams})
 	})
+}
+
+// dedupe returns s without repeated values, in first-seen order.
+func dedupe(s []string) []string {
+	seen := make(map[string]bool, len(s))
+	out := s[:0:0]
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -27,6 +27,7 @@ type Metrics struct {
 
 	httpRequests    *prometheus.CounterVec
 	httpDuration    *prometheus.HistogramVec
+	httpAborted     *prometheus.CounterVec
 	uploadBytes     prometheus.Counter
 	bedrockCalls    *prometheus.CounterVec
 	bedrockDuration *prometheus.HistogramVec
@@ -49,6 +50,9 @@ func New() *Metrics {
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "batchgate_http_request_duration_seconds", Help: "HTTP request latency by route pattern and method.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{"route", "method"}),
+		httpAborted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "batchgate_http_requests_aborted_total", Help: "HTTP requests whose handler broke the connection (an interrupted file download), by route pattern and method; also counted in batchgate_http_requests_total with the status they had sent.",
 		}, []string{"route", "method"}),
 		uploadBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "batchgate_upload_bytes_total", Help: "Request body bytes received by file uploads.",
@@ -81,7 +85,7 @@ func New() *Metrics {
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.httpRequests, m.httpDuration, m.uploadBytes, m.bedrockCalls, m.bedrockDuration,
+		m.httpRequests, m.httpDuration, m.httpAborted, m.uploadBytes, m.bedrockCalls, m.bedrockDuration,
 		m.spend, m.tokens, m.batchesFinished, m.reconcilePasses, m.reconcileLast, m.webhooks,
 	)
 	return m
@@ -104,18 +108,48 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 			body = &countingReader{ReadCloser: r.Body}
 			r.Body = body
 		}
+		// A handler that panics (http.ErrAbortHandler from an interrupted
+		// download) is counted with the status it had sent, and as aborted;
+		// then the panic goes on to net/http.
+		defer func() {
+			if p := recover(); p != nil {
+				m.observe(r, sw, body, start, true)
+				panic(p)
+			}
+		}()
 		next.ServeHTTP(sw, r)
-		route := Route(r.Pattern)
-		code := sw.status
-		if code == 0 {
-			code = http.StatusOK
-		}
-		m.httpRequests.WithLabelValues(route, r.Method, strconv.Itoa(code)).Inc()
-		m.httpDuration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
-		if body != nil && r.Method == http.MethodPost && strings.HasSuffix(route, "/files") {
-			m.uploadBytes.Add(float64(body.n))
-		}
+		m.observe(r, sw, body, start, false)
 	})
+}
+
+func (m *Metrics) observe(r *http.Request, sw *statusWriter, body *countingReader, start time.Time, aborted bool) {
+	route, method := Route(r.Pattern), Method(r.Method)
+	code := sw.status
+	if code == 0 && aborted {
+		code = http.StatusInternalServerError // nothing was sent: the client sees a broken connection
+	} else if code == 0 {
+		code = http.StatusOK
+	}
+	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
+	m.httpDuration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+	if aborted {
+		m.httpAborted.WithLabelValues(route, method).Inc()
+	}
+	if body != nil && r.Method == http.MethodPost && strings.HasSuffix(route, "/files") {
+		m.uploadBytes.Add(float64(body.n))
+	}
+}
+
+// Method is the method label: the standard HTTP methods as they are, any
+// other (a client may send any token) "other", so that clients cannot
+// create label values.
+func Method(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 // Route turns a ServeMux pattern such as "GET /v1/batches/{batch_id}" into

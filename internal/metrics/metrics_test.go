@@ -155,3 +155,66 @@ func TestRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodLabel: a client may send any method token; for unmatched routes
+// it used to become a label value as sent.
+func TestMethodLabel(t *testing.T) {
+	m := metrics.New()
+	h, _ := newServer(t, m, false)
+	for _, method := range []string{"FOOBAR", "X-EVIL-1", "GET", "PATCH"} {
+		req := httptest.NewRequest(method, "/nope", nil)
+		req.Header.Set("Authorization", "Bearer "+master)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	_, text := scrape(t, h, "")
+	for _, want := range []string{
+		`batchgate_http_requests_total{code="404",method="other",route="other"} 2`,
+		`batchgate_http_requests_total{code="404",method="GET",route="other"} 1`,
+		`batchgate_http_requests_total{code="404",method="PATCH",route="other"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+	if strings.Contains(text, "FOOBAR") || strings.Contains(text, "X-EVIL") {
+		t.Error("a client-sent method became a label value")
+	}
+	for in, want := range map[string]string{"GET": "GET", "DELETE": "DELETE", "OPTIONS": "OPTIONS", "get": "other", "PROPFIND": "other", "": "other"} {
+		if got := metrics.Method(in); got != want {
+			t.Errorf("Method(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestAbortedRequestsCounted: a handler that breaks the connection with
+// panic(http.ErrAbortHandler) after sending its status (an interrupted file
+// download) used to skip the metrics; it is counted with the status it sent
+// and as aborted, and the connection is still broken.
+func TestAbortedRequestsCounted(t *testing.T) {
+	m := metrics.New()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /download", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat("x", 64<<10)))
+		panic(http.ErrAbortHandler)
+	})
+	srv := httptest.NewServer(m.Middleware(mux))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/download")
+	if err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil {
+		t.Error("the aborted download read as complete")
+	}
+	_, text := scrape(t, m.Handler(), "")
+	for _, want := range []string{
+		`batchgate_http_requests_total{code="200",method="GET",route="/download"} 1`,
+		`batchgate_http_requests_aborted_total{method="GET",route="/download"} 1`,
+		`batchgate_http_request_duration_seconds_count{method="GET",route="/download"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+}

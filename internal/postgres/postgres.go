@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/namedlock"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -39,6 +40,9 @@ const migrationLock int64 = 0x62617463686761 // "batchga"
 // DB is a batchgate.Store backed by a PostgreSQL database.
 type DB struct {
 	pool *pgxpool.Pool
+	// locks and held serve WithLock (see lock.go).
+	locks *pgxpool.Pool
+	held  namedlock.Set
 }
 
 var _ batchgate.Store = (*DB)(nil)
@@ -57,7 +61,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	locks, err := newLockPool(ctx, cfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{pool: pool, locks: locks}, nil
 }
 
 // Ping checks that the database answers, for readiness probes.
@@ -66,6 +75,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 // Close closes every connection.
 func (db *DB) Close() error {
 	db.pool.Close()
+	db.locks.Close()
 	return nil
 }
 

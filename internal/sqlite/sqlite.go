@@ -44,6 +44,8 @@ const (
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite's single writer
 	read  *sql.DB // read-only connections; the same pool as write for :memory:
+	// lockKey names the database among those this process opened (see WithLock).
+	lockKey string
 }
 
 var _ batchgate.Store = (*DB)(nil)
@@ -70,7 +72,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
-	db := &DB{write: write, read: write}
+	db := &DB{write: write, read: write, lockKey: lockKeyOf(path)}
 	if err := ping(ctx, write); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

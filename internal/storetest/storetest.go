@@ -50,6 +50,10 @@
 //     now, and moves BudgetResetAt on by whole BudgetDurations to the first
 //     time after now. Rows whose duration doesn't parse or is zero are left
 //     alone. With several stores on one database, each row is reset once.
+//   - WithLock(name) never runs two fns at once, from one store or from
+//     several sharing a database; names don't exclude each other; the lock
+//     is free again after fn returns an error or panics, and after a waiter
+//     whose context ended gave up.
 package storetest
 
 import (
@@ -128,8 +132,15 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"Budget/ReservedSpend", testReservedSpend},
 		{"Budget/Reset", testResetBudgets},
 
+		{"Lock/Exclusive", testLockExclusive},
+		{"Lock/Release", testLockRelease},
+		{"Lock/ManyNames", testLockManyNames},
+
 		{"Ops/FileParts", testFileParts},
 		{"Ops/BatchJobs", testBatchJobs},
+		{"Ops/MarkCancelling", testMarkCancelling},
+		{"Ops/CountRunningJobs", testCountRunningJobs},
+		{"Ops/CountRunningBatchesOfFile", testCountRunningBatchesOfFile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +169,7 @@ func RunReplicas(t *testing.T, open func(t *testing.T, n int) []batchgate.Store)
 		{"Spend/Concurrent", testReplicasRecordSpend},
 		{"Budget/Reset", testReplicasResetBudgets},
 		{"Batch/StaleWriters", testReplicasStaleWriters},
+		{"Lock/Exclusive", testReplicasLock},
 	}
 	const n = 3
 	for _, tt := range tests {
