@@ -74,7 +74,9 @@ func (db *DB) WithLock(ctx context.Context, name string, fn func(ctx context.Con
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		var released bool
-		_, _ = released, uctx
+		if err := conn.QueryRow(uctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, lockSpace, name).Scan(&released); err != nil || !released {
+			conn.Conn().Close(uctx)
+		}
 		conn.Release()
 	}()
 	return fn(ctx)
