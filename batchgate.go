@@ -328,6 +328,7 @@ type Store interface {
 
 	JobStore
 	BatchOpsStore
+	FileExpiryStore
 
 	Close() error
 }

@@ -93,6 +93,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ops := newOps(cfg, store, deps, log)
 	gw := gateway.New(ops.store, deps, log)
 	gw.StaleUploadAge = *staleUploadAge
+	gw.FileExpireAfter = cfg.BatchgateSettings.Files.InputTTL()
+	gw.OutputExpireAfter = cfg.BatchgateSettings.Files.OutputTTL()
 	if gw.ReplicaID, err = replicaID(*replicaFlag, *dataDir); err != nil {
 		return err
 	}

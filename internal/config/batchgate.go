@@ -13,6 +13,7 @@ import (
 type BatchgateSettings struct {
 	Metrics  MetricsSettings `yaml:"metrics,omitempty"`
 	Webhooks []Webhook       `yaml:"webhooks,omitempty"`
+	Files    FileSettings    `yaml:"files,omitempty"`
 }
 
 // MetricsSettings configures GET /metrics.
@@ -85,6 +86,9 @@ func (s *BatchgateSettings) applyDefaults() {
 
 // validate checks batchgate_settings, naming the field on failure.
 func (s *BatchgateSettings) validate(refs map[string]string) error {
+	if err := s.Files.validate(); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, w := range s.Webhooks {
 		at := fmt.Sprintf("batchgate_settings.webhooks[%d]", i)

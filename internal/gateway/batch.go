@@ -450,6 +450,7 @@ func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batch
 			Records: int(n), CreatedAt: g.now(), Owner: b.Owner, Kind: kind, Endpoint: b.Endpoint, Model: b.Model,
 			Bytes: keys[0].Size, Bucket: bucket, Key: keys[0].Key, BatchID: b.ID,
 		}
+		f.ExpiresAt = g.outputExpiry(f.CreatedAt)
 		if err := g.Store.CreateFile(ctx, f); err != nil && batchgate.ErrorCode(err) != batchgate.ECONFLICT {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/translate"
@@ -21,6 +22,9 @@ import (
 type Upload struct {
 	Filename string
 	Target   string // target_model_names, when known before the file
+	// ExpiresAfter is the expires_after[seconds] of the upload when known
+	// before the file (0: the configured default, FileExpireAfter).
+	ExpiresAfter time.Duration
 }
 
 // UploadFile validates every line of r, translates it for the target
@@ -40,6 +44,7 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 		ID: NewID("file-"), Purpose: batchgate.PurposeBatch, Filename: up.Filename, CreatedAt: g.now(),
 		Owner: c.Owner, Kind: batchgate.FileInput,
 	}
+	f.ExpiresAt = g.inputExpiry(f.CreatedAt, up.ExpiresAfter)
 
 	br := bufio.NewReaderSize(r, 256<<10)
 	var (

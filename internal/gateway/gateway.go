@@ -97,6 +97,11 @@ type Gateway struct {
 	// StaleUploadAge is how old an unfinished multipart upload of an input
 	// file must be for the reconciler to abort it (default 1h).
 	StaleUploadAge time.Duration
+	// FileExpireAfter is the lifetime of an input file uploaded without
+	// expires_after, OutputExpireAfter that of a batch's output and error
+	// files from settlement (0: kept until deleted). See fileexpiry.go.
+	FileExpireAfter   time.Duration
+	OutputExpireAfter time.Duration
 
 	ops opsState
 }

@@ -62,13 +62,20 @@ func (g *Gateway) Reconcile(ctx context.Context) (int, error) {
 }
 
 // RunReconciler calls Reconcile every interval until ctx ends, so batches
-// finish and are billed without any client polling, and resets budgets
-// whose period has ended.
+// finish and are billed without any client polling, resets budgets whose
+// period has ended, and deletes expired files (every minute).
 func (g *Gateway) RunReconciler(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var swept time.Time
+	var swept, expired time.Time
 	for {
+		if now := g.now(); now.Sub(expired) >= time.Minute {
+			// Files whose expires_at has passed (every minute).
+			expired = now
+			if _, err := g.ExpireFiles(ctx); err != nil && ctx.Err() == nil {
+				g.Log.Warn("expire files", "err", err)
+			}
+		}
 		if now := g.now(); now.Sub(swept) >= time.Hour {
 			// Multipart uploads a crashed gateway left behind (hourly).
 			swept = now

@@ -32,6 +32,7 @@ func (s *Server) handleFileCreate() http.Handler {
 		var (
 			purpose, target string
 			f               *batchgate.File
+			expiry          expiresAfter // expires_after[anchor], expires_after[seconds]
 		)
 		setTarget := func(v string) error {
 			v = strings.TrimSpace(v)
@@ -60,7 +61,7 @@ func (s *Server) handleFileCreate() http.Handler {
 				if purpose != "" && purpose != batchgate.PurposeBatch {
 					return badPurpose(purpose)
 				}
-				f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: p.FileName(), Target: target}, p)
+				f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: p.FileName(), Target: target, ExpiresAfter: expiry.upload()}, p)
 				if err != nil {
 					return err
 				}
@@ -75,6 +76,8 @@ func (s *Server) handleFileCreate() http.Handler {
 				purpose = string(v)
 			case "target_model_names", "target_model_names[]":
 				err = setTarget(string(v))
+			case "expires_after[anchor]", "expires_after[seconds]", "expires_after":
+				err = expiry.field(name, string(v))
 			case "extra_body":
 				var eb struct {
 					TargetModelNames json.RawMessage `json:"target_model_names"`
@@ -98,6 +101,9 @@ func (s *Server) handleFileCreate() http.Handler {
 		if d := s.Gateway.Deployments[f.Model]; target != "" && (d == nil || !d.Names(target)) {
 			return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names",
 				Message: fmt.Sprintf("target_model_names %q does not match the model %q the file's requests name", target, f.Model)})
+		}
+		if err := expiry.apply(r.Context(), s.Gateway, f); err != nil {
+			return cleanup(r, s.Gateway, c, f, err)
 		}
 		return encode(w, http.StatusOK, openai.NewFile(f))
 	})

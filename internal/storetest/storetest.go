@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"File/Purpose", testFilePurpose},
 		{"File/Pages", testFilePages},
 		{"File/LimitCap", testFileLimitCap},
+		{"File/Expiry", testFileExpiry},
 
 		{"Batch/RoundTrip", testBatchRoundTrip},
 		{"Batch/ErrConflict", testBatchConflict},
