@@ -22,6 +22,9 @@ type batchObj struct {
 		TotalTokens  int64 `json:"total_tokens"`
 	}
 	Metadata map[string]string
+	Owner    *struct {
+		APIKey string `json:"api_key"`
+	}
 }
 
 func (e *env) uploadOK(key, file string) string {
@@ -71,6 +74,12 @@ func TestBatchRunsToCompletion(t *testing.T) {
 	}
 	if b.Usage == nil || b.Usage.InputTokens <= 0 || b.Usage.TotalTokens != b.Usage.InputTokens+b.Usage.OutputTokens {
 		t.Errorf("usage = %+v", b.Usage)
+	}
+	// The owner extension names the key by its token, as /key/info does.
+	var info struct{ Key string }
+	e.json(key, "GET", "/key/info", nil).json(t, &info)
+	if b.Owner == nil || b.Owner.APIKey == "" || b.Owner.APIKey != info.Key {
+		t.Errorf("owner = %+v, want the key's token %q", b.Owner, info.Key)
 	}
 
 	// The output file is the caller's, with purpose batch_output.

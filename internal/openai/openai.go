@@ -83,6 +83,18 @@ type Batch struct {
 	RequestCounts    RequestCounts     `json:"request_counts"`
 	Usage            *BatchUsage       `json:"usage,omitempty"`
 	Metadata         map[string]string `json:"metadata"`
+
+	// Owner is a batchgate extension (OpenAI's SDKs ignore unknown fields):
+	// who created the batch, named as in /spend/logs.
+	Owner *BatchOwner `json:"owner,omitempty"`
+}
+
+// BatchOwner names the key (its token, empty for the master key), user and
+// team a batch belongs to.
+type BatchOwner struct {
+	APIKey string `json:"api_key"`
+	UserID string `json:"user_id,omitempty"`
+	TeamID string `json:"team_id,omitempty"`
 }
 
 // BatchErrors is the errors list of a batch.
@@ -132,6 +144,7 @@ func NewBatch(b *batchgate.Batch) Batch {
 		ExpiredAt: unix(b.ExpiredAt), CancellingAt: unix(b.CancellingAt), CancelledAt: unix(b.CancelledAt),
 		RequestCounts: RequestCounts{Total: b.RequestCounts.Total, Completed: b.RequestCounts.Completed, Failed: b.RequestCounts.Failed},
 		Metadata:      b.Metadata,
+		Owner:         &BatchOwner{APIKey: b.Owner.KeyToken, UserID: b.Owner.UserID, TeamID: b.Owner.TeamID},
 	}
 	if b.Message != "" {
 		out.Errors = &BatchErrors{Object: "list", Data: []BatchError{{Code: "batch_failed", Message: b.Message}}}

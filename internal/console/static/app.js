@@ -407,7 +407,7 @@ async function batchesPage(main) {
       h('thead', null, h('tr', null, ['Batch', 'Status', 'Progress', 'Model', 'Owner', 'Created', 'Cost'].map((t, i) => h('th', { class: i === 6 ? 'num' : '' }, t)))),
       h('tbody', null, shown.map((b) => {
         const log = spend.byBatch.get(b.id);
-        const owner = log ? ownerName(log.api_key) : state.self ? keyName(state.self) : '—';
+        const owner = b.owner ? ownerName(b.owner.api_key) : log ? ownerName(log.api_key) : '—';
         return h('tr', { class: 'link', testid: 'batch-row', 'data-id': b.id, onclick: () => (location.hash = '#/batches/' + b.id) },
           h('td', null, h('a', { href: '#/batches/' + b.id, class: 'mono' }, b.id),
             b.metadata && b.metadata.description ? h('div', { class: 'muted small' }, b.metadata.description) : null),
@@ -570,8 +570,8 @@ async function batchPage(main, id) {
           kv('Output file', b.output_file_id ? h('code', null, b.output_file_id) : '—'),
           kv('Error file', b.error_file_id ? h('code', null, b.error_file_id) : '—'),
           kv('Completion window', b.completion_window), kv('Expires', fmtTime(b.expires_at)),
-          kv('Owner', log ? ownerName(log.api_key) : state.self ? keyName(state.self) : '—'),
-          log && log.team_id ? kv('Team', log.team_id) : null,
+          kv('Owner', b.owner ? ownerName(b.owner.api_key) : log ? ownerName(log.api_key) : '—'),
+          b.owner && b.owner.team_id ? kv('Team', b.owner.team_id) : null,
           Object.keys(b.metadata || {}).length ? kv('Metadata', Object.entries(b.metadata).map(([k, v]) => h('div', null, h('code', null, k), ' ', v))) : null))),
       h('div', { class: 'panel' }, h('h2', null, 'Files'), h('div', { class: 'downloads' }, dl)),
       errPanel);
