@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,16 +38,26 @@ import (
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
+// profile is the -cpuprofile file; latency the -latency delay.
+var (
+	profile string
+	latency time.Duration
+)
+
 const modelID = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
 
-// counter counts the HTTP requests the Bedrock client makes.
+// counter counts the HTTP requests the Bedrock client makes, each delayed
+// by latency once the reconciliation starts (the round trip to a Bedrock
+// endpoint, which the emulator on the same machine does not have).
 type counter struct {
-	n    atomic.Int64
-	next http.RoundTripper
+	n       atomic.Int64
+	latency atomic.Int64 // time.Duration
+	next    http.RoundTripper
 }
 
 func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
+	time.Sleep(time.Duration(c.latency.Load()))
 	return c.next.RoundTrip(r)
 }
 
@@ -57,14 +68,18 @@ func main() {
 	bucket := flag.String("bucket", "bench", "bucket")
 	wait := flag.Duration("wait", 3*time.Second, "time for the emulator to finish the jobs after the last is created")
 	interval := flag.Duration("interval", time.Second, "reconcile interval")
+	workers := flag.Int("workers", 0, "batches a reconciliation pass works at once (0: the gateway's default)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the reconciliation to this file")
+	flag.DurationVar(&latency, "latency", 0, "added to each Bedrock call of the reconciler, as the network round trip to a real endpoint")
 	flag.Parse()
-	if err := run(*jobs, *s3URL, *bedrockURL, *bucket, *wait, *interval); err != nil {
+	profile = *cpuprofile
+	if err := run(*jobs, *s3URL, *bedrockURL, *bucket, *wait, *interval, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "reconbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, s3URL, bedrockURL, bucket string, wait, interval time.Duration) error {
+func run(n int, s3URL, bedrockURL, bucket string, wait, interval time.Duration, workers int) error {
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), "")
 	s3c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3URL), UsePathStyle: true, Credentials: creds,
@@ -98,6 +113,7 @@ func run(n int, s3URL, bedrockURL, bucket string, wait, interval time.Duration) 
 	dep := &gateway.Deployment{Model: m, Objects: objects, Jobs: runner, Price: cost.For(m)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	g := gateway.New(store, []*gateway.Deployment{dep}, log)
+	g.ReconcileWorkers = workers
 
 	t0 := time.Now()
 	var next atomic.Int64
@@ -142,6 +158,18 @@ func run(n int, s3URL, bedrockURL, bucket string, wait, interval time.Duration) 
 	time.Sleep(wait)
 
 	calls.n.Store(0)
+	calls.latency.Store(int64(latency))
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cpu0 := cpuTime()
 	start := time.Now()
 	rctx, cancel := context.WithCancel(ctx)

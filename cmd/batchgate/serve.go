@@ -38,6 +38,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fs.String("addr", "127.0.0.1:4000", "listen address")
 	dataDir := fs.String("data", envOr(getenv, "BATCHGATE_DATA", ".batchgate"), "data directory for SQLite and the local mode's S3 objects")
 	interval := fs.Duration("reconcile-interval", 5*time.Second, "how often running batches are refreshed from Bedrock")
+	reconcileWorkers := fs.Int("reconcile-workers", gateway.DefaultReconcileWorkers, "how many batches a reconciliation pass refreshes and settles at once")
 	stepDelay := fs.Duration("sim-step-delay", 2*time.Second, "local mode: the emulator's delay per job state")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	replicaFlag := fs.String("replica-id", envOr(getenv, "BATCHGATE_REPLICA_ID", ""), "name of this replica in batch leases (default: kept in the data directory)")
@@ -93,6 +94,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ops := newOps(cfg, store, deps, log)
 	gw := gateway.New(ops.store, deps, log)
 	gw.StaleUploadAge = *staleUploadAge
+	gw.ReconcileWorkers = max(1, *reconcileWorkers)
 	gw.FileExpireAfter = cfg.BatchgateSettings.Files.InputTTL()
 	gw.OutputExpireAfter = cfg.BatchgateSettings.Files.OutputTTL()
 	if gw.ReplicaID, err = replicaID(*replicaFlag, *dataDir); err != nil {

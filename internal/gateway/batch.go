@@ -136,6 +136,7 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	} else if len(jobs) > 1 {
 		return g.submitJobs(ctx, d, b, f, hours, jobs)
 	}
+	defer g.submitLock(d)() // held until the job is stored
 	if slots, err := g.jobSlots(ctx, d); err != nil || slots < 1 {
 		if err == nil {
 			err = errQueued(d)

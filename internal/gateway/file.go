@@ -29,7 +29,7 @@ type Upload struct {
 
 // UploadFile validates every line of r, translates it for the target
 // deployment and streams the Bedrock records to S3. Nothing is kept in memory
-// but the current line and the set of custom_ids. An invalid file is
+// but a few chunks of lines per core and the set of custom_ids. An invalid file is
 // rejected with every problem found (up to MaxErrors), each with its line.
 func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Reader) (*batchgate.File, error) {
 	var dep *Deployment
@@ -46,67 +46,44 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	}
 	f.ExpiresAt = g.inputExpiry(f.CreatedAt, up.ExpiresAfter)
 
-	br := bufio.NewReaderSize(r, 256<<10)
-	var (
-		problems []*batchgate.Error
-		ids      = map[string]int{}
-		parts    *partUploader
-		lineNo   int
-		total    int64
-	)
-	fail := func(e *batchgate.Error) {
-		if len(problems) < g.MaxErrors {
-			problems = append(problems, e)
-		}
-	}
-	// The S3 upload begins once the deployment is known; it rolls to a new
-	// object at the model's per-job quota (split.go).
-	abort := func(err error) {
-		if parts != nil {
-			parts.abort(err)
-		}
-	}
-
-	var out bytes.Buffer
-	for {
-		line, err := readLine(br, g.MaxLineBytes)
-		total += int64(len(line))
-		if len(line) > 0 {
-			lineNo++
-			if le := g.uploadLine(c, lineNo, line, &dep, f, ids, &out); le != nil {
-				if le.Code == batchgate.EFORBIDDEN {
-					abort(le)
-					return nil, le
-				}
-				fail(le)
-			} else if len(problems) == 0 {
-				if parts == nil {
-					parts = g.newPartUploader(ctx, dep, f)
-				}
-				if werr := parts.write(out.Bytes()); werr != nil {
-					abort(werr)
-					return nil, fmt.Errorf("upload %s: %w", f.ID, werr)
-				}
+	u := &fileUpload{g: g, ctx: ctx, c: c, f: f, dep: dep, ids: map[string]int{}}
+	lines := &lineReader{br: bufio.NewReaderSize(r, 256<<10), max: g.MaxLineBytes}
+	// Until the deployment is known (no target_model_names), lines are
+	// checked one at a time: the first valid one names it. The others are
+	// parsed and translated on all cores, and checked in order (uploadpipe.go).
+	var err error
+	for u.dep == nil && err == nil {
+		var line []byte
+		if line, err = lines.next(); len(line) > 0 {
+			var out bytes.Buffer
+			le := g.uploadLine(c, lines.n, line, &u.dep, f, u.ids, &out)
+			if ferr := u.add(le, out.Bytes()); ferr != nil {
+				u.abort(ferr)
+				return nil, ferr
 			}
-			out.Reset()
-		}
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, errLineTooLong) {
-			fail(&batchgate.Error{Code: batchgate.EINVALID, Line: lineNo + 1, Message: fmt.Sprintf("line is longer than %d bytes", g.MaxLineBytes)})
-			abort(err)
-			return nil, fileInvalid(problems)
-		}
-		if err != nil {
-			abort(err)
-			return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the uploaded file", Param: "file", Err: err}
 		}
 	}
-	if len(problems) > 0 {
-		abort(errors.New("invalid file"))
-		return nil, fileInvalid(problems)
+	if err == nil {
+		var fatal error
+		if err, fatal = u.pipeline(lines); fatal != nil {
+			u.abort(fatal)
+			return nil, fatal
+		}
 	}
+	if errors.Is(err, errLineTooLong) {
+		u.fail(&batchgate.Error{Code: batchgate.EINVALID, Line: lines.n + 1, Message: fmt.Sprintf("line is longer than %d bytes", g.MaxLineBytes)})
+		u.abort(err)
+		return nil, fileInvalid(u.problems)
+	}
+	if err != io.EOF {
+		u.abort(err)
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the uploaded file", Param: "file", Err: err}
+	}
+	if len(u.problems) > 0 {
+		u.abort(errors.New("invalid file"))
+		return nil, fileInvalid(u.problems)
+	}
+	lineNo, total, parts := lines.n, lines.bytes, u.parts
 	if lineNo == 0 {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "The file is empty: a batch file needs at least one request line.", Param: "file"}
 	}
@@ -135,19 +112,39 @@ func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment
 	if le != nil {
 		return lineError(le)
 	}
-	if prev, dup := ids[req.CustomID]; dup {
-		return &batchgate.Error{Code: "duplicate_custom_id", Line: lineNo, Param: "custom_id",
-			Message: fmt.Sprintf("custom_id %q is already used on line %d; every request needs a unique custom_id", req.CustomID, prev)}
+	if e := g.checkLine(c, lineNo, req.CustomID, req.URL, req.Model, dep, f, ids); e != nil {
+		return e
 	}
-	ids[req.CustomID] = lineNo
+	rec, le := translate.ToBedrock((*dep).translateOptions(), lineNo, req)
+	if le != nil {
+		return lineError(le)
+	}
+	out.Write(rec)
+	out.WriteByte('\n')
+	// For budget reservations: ~4 bytes a token over-counts JSON, which errs
+	// on the side of holding too much.
+	f.EstimatedInputTokens += int64(len(rec))/4 + 1
+	f.MaxOutputTokens += maxOutputTokens(req)
+	return nil
+}
+
+// checkLine applies the checks of a parsed line that depend on the lines
+// before it, and resolves the deployment from the first valid line when
+// the upload named none.
+func (g *Gateway) checkLine(c Caller, lineNo int, customID, url, model string, dep **Deployment, f *batchgate.File, ids map[string]int) *batchgate.Error {
+	if prev, dup := ids[customID]; dup {
+		return &batchgate.Error{Code: "duplicate_custom_id", Line: lineNo, Param: "custom_id",
+			Message: fmt.Sprintf("custom_id %q is already used on line %d; every request needs a unique custom_id", customID, prev)}
+	}
+	ids[customID] = lineNo
 	if f.Endpoint == "" {
-		f.Endpoint = req.URL
-	} else if req.URL != f.Endpoint {
+		f.Endpoint = url
+	} else if url != f.Endpoint {
 		return &batchgate.Error{Code: "mixed_endpoints", Line: lineNo, Param: "url",
-			Message: fmt.Sprintf("url %q differs from %q on line 1; a batch runs one endpoint", req.URL, f.Endpoint)}
+			Message: fmt.Sprintf("url %q differs from %q on line 1; a batch runs one endpoint", url, f.Endpoint)}
 	}
 	if *dep == nil {
-		d, err := g.target(c, req.Model)
+		d, err := g.target(c, model)
 		if err != nil {
 			var e *batchgate.Error
 			errors.As(err, &e)
@@ -158,20 +155,10 @@ func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment
 	}
 	d := *dep
 	f.Model = d.Name()
-	if !d.Names(req.Model) {
+	if !d.Names(model) {
 		return &batchgate.Error{Code: "model_mismatch", Line: lineNo, Param: "body.model",
-			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", req.Model, d.Name(), d.LiteLLMParams.Model)}
+			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", model, d.Name(), d.LiteLLMParams.Model)}
 	}
-	rec, le := translate.ToBedrock(d.translateOptions(), lineNo, req)
-	if le != nil {
-		return lineError(le)
-	}
-	out.Write(rec)
-	out.WriteByte('\n')
-	// For budget reservations: ~4 bytes a token over-counts JSON, which errs
-	// on the side of holding too much.
-	f.EstimatedInputTokens += int64(len(rec))/4 + 1
-	f.MaxOutputTokens += maxOutputTokens(req)
 	return nil
 }
 

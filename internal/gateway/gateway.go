@@ -86,6 +86,9 @@ type Gateway struct {
 	ReplicaID  string
 	LeaseTTL   time.Duration
 	ClaimLimit int
+	// ReconcileWorkers is how many of its claimed batches a pass works at
+	// once (0: DefaultReconcileWorkers).
+	ReconcileWorkers int
 	// MaxLineBytes bounds one JSONL line (Bedrock's InvokeModel body is at most 25 MB).
 	MaxLineBytes int
 	// MaxErrors is how many line problems an upload reports at most.

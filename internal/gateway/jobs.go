@@ -49,6 +49,7 @@ func (g *Gateway) saveJobs(ctx context.Context, b *batchgate.Batch, f *batchgate
 // batch (and stops its other jobs).
 func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, hours int32, jobs []batchgate.BatchJob) error {
 	p := d.LiteLLMParams
+	defer g.submitLock(d)() // held until the created jobs are stored
 	slots, err := g.jobSlots(ctx, d)
 	if err != nil {
 		return &queuedError{err}

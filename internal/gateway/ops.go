@@ -58,6 +58,7 @@ type opsState struct {
 	mu       sync.Mutex
 	retry    map[string]retryState
 	inflight map[string]bool
+	submit   sync.Map // model name -> *sync.Mutex (submitLock)
 }
 
 type retryState struct {

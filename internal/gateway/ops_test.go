@@ -372,6 +372,7 @@ func TestQuotaSplitBytes(t *testing.T) {
 func TestQuotaConcurrentJobsQueue(t *testing.T) {
 	var (
 		mu           sync.Mutex
+		getMu        sync.Mutex
 		created, max int
 		running      = map[string]bool{}
 	)
@@ -379,7 +380,10 @@ func TestQuotaConcurrentJobsQueue(t *testing.T) {
 		step: 20 * time.Millisecond,
 		sim:  func(c *bedrocksim.Config) { c.MaxConcurrentJobsPerModel = 2 },
 		wrap: func(_ int, r gateway.JobRunner) gateway.JobRunner {
-			return &observer{JobRunner: r, created: func(arn string) {
+			// One Get at a time (the reconciler works batches concurrently):
+			// each answer is recorded before the next Get, so the running
+			// set below is not built from answers recorded out of order.
+			return &observer{JobRunner: r, get: func(string) func() { getMu.Lock(); return getMu.Unlock }, created: func(arn string) {
 				mu.Lock()
 				created++
 				mu.Unlock()

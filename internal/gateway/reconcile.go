@@ -13,9 +13,9 @@ import (
 // it, not when Bedrock throttled its model earlier in the pass, and not when
 // its lease is about to end (a slow pass must not overlap with the replica
 // that takes the batch over).
-func (g *Gateway) workable(b *batchgate.Batch, throttled map[string]bool) bool {
+func (g *Gateway) workable(b *batchgate.Batch, throttled *throttleSet) bool {
 	now := g.now()
-	if throttled[b.Model] || !g.due(b.ID, now) {
+	if throttled.has(b.Model) || !g.due(b.ID, now) {
 		return false
 	}
 	if b.LeaseUntil != nil && g.LeaseTTL > 0 && b.LeaseUntil.Sub(now) < g.LeaseTTL/4 {
@@ -27,38 +27,43 @@ func (g *Gateway) workable(b *batchgate.Batch, throttled map[string]bool) bool {
 // Reconcile advances the running batches this replica holds or can lease:
 // it submits jobs that have not reached Bedrock yet, refreshes the others and
 // settles finished ones. A lease in the store makes sure each batch is worked
-// by one replica at a time; the stalest batches come first. It returns how
-// many batches it looked at.
+// by one replica at a time; the stalest batches come first. Up to
+// ReconcileWorkers batches are worked at once (see reconcile_workers.go). It
+// returns how many batches it looked at.
 func (g *Gateway) Reconcile(ctx context.Context) (int, error) {
 	batches, err := g.Store.ClaimBatches(ctx, g.ReplicaID, g.now(), g.LeaseTTL, g.ClaimLimit)
 	if err != nil {
 		return 0, err
 	}
-	throttled := map[string]bool{} // models Bedrock throttled in this pass
-	for i, b := range batches {
-		if ctx.Err() != nil {
-			return i, ctx.Err()
-		}
-		if !g.workable(b, throttled) {
-			continue
-		}
-		// One batch's trouble must not stop the others: it backs off alone.
-		err := g.Refresh(ctx, b)
-		delay := g.backoff(b.ID, err, g.now())
-		switch {
-		case err == nil:
-		case isQueued(err):
-			g.Log.Info("batch queued", "batch_id", b.ID, "retry_in", delay.String(), "reason", err.Error())
-		default:
-			g.Log.Warn("reconcile batch", "batch_id", b.ID, "retry_in", delay.String(), "err", err)
-		}
-		if bedrock.Throttled(err) {
-			// Bedrock's API rate limit: leave this model's other batches for
-			// the next pass rather than adding to the throttling.
-			throttled[b.Model] = true
-		}
+	throttled := &throttleSet{} // models Bedrock throttled in this pass
+	n := g.forEachBatch(ctx, batches, func(b *batchgate.Batch) { g.reconcileBatch(ctx, b, throttled) })
+	if err := ctx.Err(); err != nil {
+		return n, err
 	}
 	return len(batches), nil
+}
+
+// reconcileBatch works one claimed batch of a pass, unless it backs off, its
+// model was throttled earlier in the pass or its lease is about to end.
+func (g *Gateway) reconcileBatch(ctx context.Context, b *batchgate.Batch, throttled *throttleSet) {
+	if !g.workable(b, throttled) {
+		return
+	}
+	// One batch's trouble must not stop the others: it backs off alone.
+	err := g.Refresh(ctx, b)
+	delay := g.backoff(b.ID, err, g.now())
+	switch {
+	case err == nil:
+	case isQueued(err):
+		g.Log.Info("batch queued", "batch_id", b.ID, "retry_in", delay.String(), "reason", err.Error())
+	default:
+		g.Log.Warn("reconcile batch", "batch_id", b.ID, "retry_in", delay.String(), "err", err)
+	}
+	if bedrock.Throttled(err) {
+		// Bedrock's API rate limit: leave this model's other batches for
+		// the next pass rather than adding to the throttling.
+		throttled.add(b.Model)
+	}
 }
 
 // RunReconciler calls Reconcile every interval until ctx ends, so batches

@@ -322,14 +322,16 @@ type eventStore struct {
 }
 
 func (s *eventStore) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
+	// Held across the write, so that terminal never runs between the
+	// commit (which a poller may already see) and the recording.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	err := s.Store.UpdateBatch(ctx, b)
 	if err == nil && batchgate.Terminal(b.Status) {
-		s.mu.Lock()
 		if s.status == nil {
 			s.status = map[string]string{}
 		}
 		s.status[b.ID] = b.Status
-		s.mu.Unlock()
 	}
 	return err
 }
