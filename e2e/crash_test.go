@@ -85,9 +85,6 @@ func (c *crashStack) gateway(point string) {
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if cmd.ProcessState != nil {
-			return
-		}
 		client := &http.Client{Timeout: time.Second}
 		if resp, err := client.Get(c.base + "/health/liveliness"); err == nil {
 			resp.Body.Close()
