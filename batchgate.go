@@ -302,9 +302,13 @@ type Store interface {
 
 	CreateUser(ctx context.Context, u *User) error
 	FindUserByID(ctx context.Context, id string) (*User, error)
+	// FindUsers returns every user, newest first.
+	FindUsers(ctx context.Context) ([]*User, error)
 	UpdateUser(ctx context.Context, u *User) error
 	CreateTeam(ctx context.Context, t *Team) error
 	FindTeamByID(ctx context.Context, id string) (*Team, error)
+	// FindTeams returns every team with its members, newest first.
+	FindTeams(ctx context.Context) ([]*Team, error)
 	UpdateTeam(ctx context.Context, t *Team) error
 
 	// RecordSpend bills a batch once: in one transaction it inserts the log

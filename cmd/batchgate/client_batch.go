@@ -283,19 +283,8 @@ func batchList(ctx context.Context, c *cli, args []string) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return err
 	}
-	q := url.Values{}
-	if *limit > 0 {
-		q.Set("limit", strconv.Itoa(*limit))
-	}
-	if *after != "" {
-		q.Set("after", *after)
-	}
-	path := "/v1/batches"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
 	var list openai.List[openai.Batch]
-	raw, err := c.get(ctx, http.MethodGet, path, nil, &list)
+	raw, err := c.get(ctx, http.MethodGet, pagePath("/v1/batches", *limit, *after, nil), nil, &list)
 	if err != nil {
 		return err
 	}
@@ -364,4 +353,22 @@ func batchResults(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("batch %s (%s) has no output file", b.ID, b.Status)
 	}
 	return c.fileContent(ctx, id, *raw, *out)
+}
+
+// pagePath adds OpenAI's list parameters (limit and after, when set) and
+// any others to path.
+func pagePath(path string, limit int, after string, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if after != "" {
+		q.Set("after", after)
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return path
 }

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -191,21 +190,11 @@ func filesList(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	q := url.Values{}
-	if *limit > 0 {
-		q.Set("limit", strconv.Itoa(*limit))
-	}
-	if *after != "" {
-		q.Set("after", *after)
-	}
 	if *purpose != "" {
 		q.Set("purpose", *purpose)
 	}
-	path := "/v1/files"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
 	var list openai.List[openai.File]
-	raw, err := c.get(ctx, http.MethodGet, path, nil, &list)
+	raw, err := c.get(ctx, http.MethodGet, pagePath("/v1/files", *limit, *after, q), nil, &list)
 	if err != nil {
 		return err
 	}

@@ -15,16 +15,13 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
-	"github.com/batchgate/batchgate/internal/awsconf"
-	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/config"
-	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
 	"github.com/batchgate/batchgate/internal/logctx"
 	"github.com/batchgate/batchgate/internal/postgres"
-	"github.com/batchgate/batchgate/internal/s3store"
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
@@ -79,7 +76,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
-	deps, err := deployments(ctx, cfg)
+	deps, err := deploy.All(ctx, cfg.BatchModels())
 	if err != nil {
 		return err
 	}
@@ -158,25 +155,6 @@ func openStore(ctx context.Context, url, dataDir string) (batchgate.Store, error
 		return sqlite.Open(ctx, strings.TrimPrefix(url, "file:"))
 	}
 	return nil, &config.Error{Field: "general_settings.database_url", Message: "must be postgresql://..., sqlite://PATH or empty (SQLite in the data directory)"}
-}
-
-// deployments builds the AWS clients of every batch model.
-func deployments(ctx context.Context, cfg *config.Config) ([]*gateway.Deployment, error) {
-	var out []*gateway.Deployment
-	for _, m := range cfg.BatchModels() {
-		s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.ModelName, err)
-		}
-		br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.ModelName, err)
-		}
-		out = append(out, &gateway.Deployment{
-			Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m),
-		})
-	}
-	return out, nil
 }
 
 // localMasterKey reads the master key kept in the data directory, creating it

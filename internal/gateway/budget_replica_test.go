@@ -11,13 +11,10 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
-	"github.com/batchgate/batchgate/internal/awsconf"
-	"github.com/batchgate/batchgate/internal/bedrock"
-	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/local"
 	"github.com/batchgate/batchgate/internal/postgres"
-	"github.com/batchgate/batchgate/internal/s3store"
 	"github.com/batchgate/batchgate/internal/testenv"
 )
 
@@ -50,14 +47,6 @@ func TestBudgetReplicasPostgres(t *testing.T) {
 	m := le.Config.ModelList[0]
 	in, out := 0.000001, 0.000005
 	m.ModelInfo.InputCostPerTokenBatches, m.ModelInfo.OutputCostPerTokenBatches = &in, &out
-	s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var gws [2]*gateway.Gateway
 	for i := range gws {
 		store, err := postgres.Open(ctx, dsn)
@@ -65,7 +54,10 @@ func TestBudgetReplicasPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
-		d := &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)}
+		d, err := deploy.New(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
 		gws[i] = gateway.New(slowCheck{store}, []*gateway.Deployment{d}, log) // no reconciler: nothing settles
 		gws[i].ReplicaID = fmt.Sprintf("replica-%d", i)
 	}

@@ -14,13 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchgate/batchgate/internal/awsconf"
-	"github.com/batchgate/batchgate/internal/bedrock"
-	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
-	"github.com/batchgate/batchgate/internal/s3store"
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
@@ -39,11 +36,26 @@ func newEnv(t *testing.T, minRecords int) *env {
 
 // newEnvWithDelay sets the emulator's delay per job state.
 func newEnvWithDelay(t *testing.T, minRecords int, stepDelay time.Duration) *env {
+	e, _ := startEnv(t, envOptions{local: local.Options{StepDelay: stepDelay, MinRecordsPerJob: minRecords}, reconcile: 20 * time.Millisecond})
+	return e
+}
+
+// envOptions configure a test environment.
+type envOptions struct {
+	local     local.Options          // the embedded stack; DataDir and Log are filled in
+	reconcile time.Duration          // the background reconciler's interval; 0: none
+	configure func(*gateway.Gateway) // runs before the server starts
+}
+
+// startEnv starts the embedded local stack (in-process S3 and emulator), a
+// gateway on SQLite with a deployment per model, and its HTTP server.
+func startEnv(t *testing.T, o envOptions) (*env, *local.Env) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	le, err := local.Start(ctx, local.Options{DataDir: dir, StepDelay: stepDelay, MinRecordsPerJob: minRecords, Log: log})
+	o.local.DataDir, o.local.Log = dir, log
+	le, err := local.Start(ctx, o.local)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,25 +65,22 @@ func newEnvWithDelay(t *testing.T, minRecords int, stepDelay time.Duration) *env
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	var deps []*gateway.Deployment
-	for _, m := range le.Config.ModelList {
-		s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		deps = append(deps, &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)})
+	deps, err := deploy.All(ctx, le.Config.ModelList)
+	if err != nil {
+		t.Fatal(err)
 	}
 	gw := gateway.New(store, deps, log)
-	ctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
-	go gw.RunReconciler(ctx, 20*time.Millisecond)
+	if o.configure != nil {
+		o.configure(gw)
+	}
+	if o.reconcile > 0 {
+		ctx, cancel := context.WithCancel(ctx)
+		t.Cleanup(cancel)
+		go gw.RunReconciler(ctx, o.reconcile)
+	}
 	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, gw: gw}
+	return &env{t: t, url: srv.URL, gw: gw}, le
 }
 
 type response struct {

@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -19,15 +17,8 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"github.com/batchgate/batchgate/bedrocksim"
-	"github.com/batchgate/batchgate/internal/awsconf"
-	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/config"
-	"github.com/batchgate/batchgate/internal/cost"
-	"github.com/batchgate/batchgate/internal/gateway"
-	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
-	"github.com/batchgate/batchgate/internal/s3store"
-	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
 // familyModels is one deployment per Bedrock batch model family (and the
@@ -54,42 +45,14 @@ var splitRecords = 4
 // newFamilyEnv is newEnv with every family's deployment and the emulator's faults.
 func newFamilyEnv(t *testing.T, faults bedrocksim.Faults) (*env, *local.Env) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	le, err := local.Start(ctx, local.Options{DataDir: dir, StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1, Log: log,
-		Models: familyModels, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(le.Close)
+	e, le := startEnv(t, envOptions{
+		local:     local.Options{StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1, Models: familyModels, Faults: faults},
+		reconcile: 10 * time.Millisecond,
+	})
 	if len(le.Config.ModelList) != 1+len(familyModels) {
 		t.Fatalf("local config has %d models, want %d", len(le.Config.ModelList), 1+len(familyModels))
 	}
-	store, err := sqlite.Open(ctx, dir+"/batchgate.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	var deps []*gateway.Deployment
-	for _, m := range le.Config.ModelList {
-		s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		deps = append(deps, &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)})
-	}
-	gw := gateway.New(store, deps, log)
-	ctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
-	go gw.RunReconciler(ctx, 10*time.Millisecond)
-	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
-	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, gw: gw}, le
+	return e, le
 }
 
 // A 1×1 PNG.

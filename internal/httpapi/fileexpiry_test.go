@@ -4,21 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/batchgate/batchgate"
-	"github.com/batchgate/batchgate/internal/awsconf"
-	"github.com/batchgate/batchgate/internal/bedrock"
-	"github.com/batchgate/batchgate/internal/cost"
 	"github.com/batchgate/batchgate/internal/gateway"
-	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
-	"github.com/batchgate/batchgate/internal/s3store"
-	"github.com/batchgate/batchgate/internal/sqlite"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 )
@@ -41,39 +34,16 @@ func (c *clock) add(d time.Duration) {
 // configure runs before the server starts.
 func newClockEnv(t *testing.T, clk *clock, configure func(*gateway.Gateway)) *env {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	le, err := local.Start(ctx, local.Options{DataDir: dir, StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(le.Close)
-	store, err := sqlite.Open(ctx, dir+"/batchgate.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	var deps []*gateway.Deployment
-	for _, m := range le.Config.ModelList {
-		s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		deps = append(deps, &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)})
-	}
-	gw := gateway.New(store, deps, log)
-	gw.Now = clk.now
-	if configure != nil {
-		configure(gw)
-	}
-	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
-	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, gw: gw}
+	e, _ := startEnv(t, envOptions{
+		local: local.Options{StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1},
+		configure: func(gw *gateway.Gateway) {
+			gw.Now = clk.now
+			if configure != nil {
+				configure(gw)
+			}
+		},
+	})
+	return e
 }
 
 type fileObj struct {

@@ -16,14 +16,12 @@ import (
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/bedrocksim"
-	"github.com/batchgate/batchgate/internal/awsconf"
 	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/config"
-	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
-	"github.com/batchgate/batchgate/internal/s3store"
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
@@ -75,17 +73,9 @@ func newGovEnv(t *testing.T, o govOptions) *govEnv {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
-		var deps []*gateway.Deployment
-		for _, m := range le.Config.ModelList {
-			s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
-			if err != nil {
-				t.Fatal(err)
-			}
-			br, err := awsconf.Bedrock(ctx, m.LiteLLMParams)
-			if err != nil {
-				t.Fatal(err)
-			}
-			deps = append(deps, &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)})
+		deps, err := deploy.All(ctx, le.Config.ModelList)
+		if err != nil {
+			t.Fatal(err)
 		}
 		gw := gateway.New(store, deps, log)
 		if o.reconciler {

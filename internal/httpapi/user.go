@@ -134,7 +134,7 @@ func (s *Server) handleUserInfo() http.Handler {
 		}
 		// The user's teams: those it is a member of, and those its keys
 		// belong to.
-		all, err := s.teams(r.Context())
+		all, err := s.Gateway.Store.FindTeams(r.Context())
 		if err != nil {
 			return err
 		}

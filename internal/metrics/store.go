@@ -43,34 +43,3 @@ func (s *Store) ClaimBatches(ctx context.Context, owner string, now time.Time, t
 
 // Unwrap returns the wrapped store.
 func (s *Store) Unwrap() batchgate.Store { return s.Store }
-
-// FindUsers and FindTeams pass on the SQL stores' listings, which
-// internal/httpapi finds by type assertion and a wrapper would hide.
-func (s *Store) FindUsers(ctx context.Context) ([]*batchgate.User, error) {
-	return findUsers(ctx, s.Store)
-}
-
-// FindTeams: see FindUsers.
-func (s *Store) FindTeams(ctx context.Context) ([]*batchgate.Team, error) {
-	return findTeams(ctx, s.Store)
-}
-
-func findUsers(ctx context.Context, s batchgate.Store) ([]*batchgate.User, error) {
-	l, ok := s.(interface {
-		FindUsers(context.Context) ([]*batchgate.User, error)
-	})
-	if !ok {
-		return nil, batchgate.Errorf(batchgate.EINTERNAL, "the store cannot list users")
-	}
-	return l.FindUsers(ctx)
-}
-
-func findTeams(ctx context.Context, s batchgate.Store) ([]*batchgate.Team, error) {
-	l, ok := s.(interface {
-		FindTeams(context.Context) ([]*batchgate.Team, error)
-	})
-	if !ok {
-		return nil, batchgate.Errorf(batchgate.EINTERNAL, "the store cannot list teams")
-	}
-	return l.FindTeams(ctx)
-}

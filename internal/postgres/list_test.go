@@ -3,13 +3,14 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/storetest"
 	"github.com/batchgate/batchgate/internal/testenv"
 )
 
 func TestLists(t *testing.T) {
 	dsn := testenv.PostgresDSN(t)
-	storetest.RunLists(t, func(t *testing.T) storetest.Lister {
+	storetest.RunLists(t, func(t *testing.T) batchgate.Store {
 		return mustOpen(t, freshDatabase(t, dsn))
 	})
 }

@@ -4,11 +4,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/storetest"
 )
 
 func TestLists(t *testing.T) {
-	storetest.RunLists(t, func(t *testing.T) storetest.Lister {
+	storetest.RunLists(t, func(t *testing.T) batchgate.Store {
 		return mustOpen(t, filepath.Join(t.TempDir(), "batchgate.db"))
 	})
 }

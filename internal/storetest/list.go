@@ -8,20 +8,11 @@ import (
 	"github.com/batchgate/batchgate"
 )
 
-// Lister is implemented by stores that list every user and team (GET
-// /user/list and /team/list). It is not part of batchgate.Store, so that
-// the console's listings stay optional for other stores.
-type Lister interface {
-	FindUsers(ctx context.Context) ([]*batchgate.User, error)
-	FindTeams(ctx context.Context) ([]*batchgate.Team, error)
-}
-
 // RunLists checks FindUsers and FindTeams: empty at first, then every
 // user and team, newest first, with their fields.
-func RunLists(t *testing.T, open func(t *testing.T) Lister) {
+func RunLists(t *testing.T, open func(t *testing.T) batchgate.Store) {
 	ctx := context.Background()
 	s := open(t)
-	store := s.(batchgate.Store)
 	if us, err := s.FindUsers(ctx); err != nil || len(us) != 0 {
 		t.Fatalf("FindUsers on an empty store = %v, %v", us, err)
 	}
@@ -31,14 +22,14 @@ func RunLists(t *testing.T, open func(t *testing.T) Lister) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i, id := range []string{"u-old", "u-new"} {
 		at := t0.Add(time.Duration(i) * time.Hour)
-		if err := store.CreateUser(ctx, &batchgate.User{UserID: id, UserAlias: "alias " + id, Models: []string{"m"}, CreatedAt: at, UpdatedAt: at}); err != nil {
+		if err := s.CreateUser(ctx, &batchgate.User{UserID: id, UserAlias: "alias " + id, Models: []string{"m"}, CreatedAt: at, UpdatedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i, id := range []string{"t-old", "t-new"} {
 		at := t0.Add(time.Duration(i) * time.Hour)
 		team := &batchgate.Team{TeamID: id, TeamAlias: "alias " + id, Members: []batchgate.TeamMember{{UserID: "u-old", Role: "admin"}}, CreatedAt: at, UpdatedAt: at}
-		if err := store.CreateTeam(ctx, team); err != nil {
+		if err := s.CreateTeam(ctx, team); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -102,26 +102,3 @@ func (s *Store) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 
 // Unwrap returns the wrapped store.
 func (s *Store) Unwrap() batchgate.Store { return s.Store }
-
-// FindUsers and FindTeams pass on the SQL stores' listings, which
-// internal/httpapi finds by type assertion and a wrapper would hide.
-func (s *Store) FindUsers(ctx context.Context) ([]*batchgate.User, error) {
-	l, ok := s.Store.(interface {
-		FindUsers(context.Context) ([]*batchgate.User, error)
-	})
-	if !ok {
-		return nil, batchgate.Errorf(batchgate.EINTERNAL, "the store cannot list users")
-	}
-	return l.FindUsers(ctx)
-}
-
-// FindTeams: see FindUsers.
-func (s *Store) FindTeams(ctx context.Context) ([]*batchgate.Team, error) {
-	l, ok := s.Store.(interface {
-		FindTeams(context.Context) ([]*batchgate.Team, error)
-	})
-	if !ok {
-		return nil, batchgate.Errorf(batchgate.EINTERNAL, "the store cannot list teams")
-	}
-	return l.FindTeams(ctx)
-}
