@@ -36,7 +36,7 @@ func (s slowCheck) ReservedSpend(ctx context.Context, o batchgate.Owner) (float6
 // only goroutines of one replica (a budget of one batch catches a lock that
 // only does the latter: each replica's first check would pass).
 func TestBudgetReplicasPostgres(t *testing.T) {
-	dsn := freshPostgres(t, testenv.PostgresDSN(t))
+	dsn := testenv.FreshPostgres(t)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	le, err := local.Start(ctx, local.Options{DataDir: t.TempDir(), MinRecordsPerJob: 1, Log: log})

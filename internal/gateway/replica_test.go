@@ -2,16 +2,11 @@ package gateway_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/bedrocksim"
@@ -58,7 +53,7 @@ func (p *pollLog) enter(replica int, arn string) func() {
 // job is polled by both at once (nor, with leases held, ever by both), and
 // every batch has one job and one bill.
 func TestReplicasPostgres(t *testing.T) {
-	dsn := freshPostgres(t, testenv.PostgresDSN(t))
+	dsn := testenv.FreshPostgres(t)
 	ctx := context.Background()
 	store, err := postgres.Open(ctx, dsn)
 	if err != nil {
@@ -147,41 +142,4 @@ func TestReplicasPostgres(t *testing.T) {
 			t.Errorf("batch %s: %+v %s", b.ID, b.RequestCounts, b.JobARN)
 		}
 	}
-}
-
-// freshPostgres creates an empty database on the server of dsn, dropped
-// when the test ends, and returns its DSN.
-func freshPostgres(t *testing.T, dsn string) string {
-	t.Helper()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "bg_" + hex.EncodeToString(b[:])
-	exec := func(sql string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.Path = "/" + name
-		return u.String()
-	}
-	return dsn + " dbname=" + name
 }

@@ -2,20 +2,14 @@ package httpapi_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/gateway"
@@ -38,7 +32,7 @@ func (s slowTeamRead) FindTeamByID(ctx context.Context, id string) (*batchgate.T
 // spread over two servers, each with its own PostgreSQL store on one
 // database (two replicas), all add their member to one team: none is lost.
 func TestConcurrentMemberAddReplicasPostgres(t *testing.T) {
-	dsn := replicaDatabase(t, testenv.PostgresDSN(t))
+	dsn := testenv.FreshPostgres(t)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var envs [2]*env
@@ -86,41 +80,4 @@ func TestConcurrentMemberAddReplicasPostgres(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("members %q, want %q", got, want)
 	}
-}
-
-// replicaDatabase creates an empty database on the server of dsn, dropped
-// when the test ends, and returns its DSN.
-func replicaDatabase(t *testing.T, dsn string) string {
-	t.Helper()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "bg_" + hex.EncodeToString(b[:])
-	exec := func(sql string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.Path = "/" + name
-		return u.String()
-	}
-	return dsn + " dbname=" + name
 }

@@ -8,11 +8,11 @@ import (
 )
 
 func TestEvents(t *testing.T) {
-	dsn := testenv.PostgresDSN(t)
+	testenv.PostgresDSN(t) // require the server before any subtest
 	storetest.RunEvents(t, func(t *testing.T) storetest.EventStore {
-		return mustOpen(t, freshDatabase(t, dsn))
+		return mustOpen(t, testenv.FreshPostgres(t))
 	}, func(t *testing.T, n int) []storetest.EventStore {
-		db := freshDatabase(t, dsn)
+		db := testenv.FreshPostgres(t)
 		out := make([]storetest.EventStore, n)
 		for i := range out {
 			out[i] = mustOpen(t, db)

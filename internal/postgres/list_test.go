@@ -9,8 +9,8 @@ import (
 )
 
 func TestLists(t *testing.T) {
-	dsn := testenv.PostgresDSN(t)
+	testenv.PostgresDSN(t) // require the server before any subtest
 	storetest.RunLists(t, func(t *testing.T) batchgate.Store {
-		return mustOpen(t, freshDatabase(t, dsn))
+		return mustOpen(t, testenv.FreshPostgres(t))
 	})
 }

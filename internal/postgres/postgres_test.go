@@ -2,11 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,18 +16,18 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	dsn := testenv.PostgresDSN(t)
+	testenv.PostgresDSN(t) // require the server before any subtest
 	storetest.Run(t, func(t *testing.T) batchgate.Store {
-		return mustOpen(t, freshDatabase(t, dsn))
+		return mustOpen(t, testenv.FreshPostgres(t))
 	})
 }
 
 // TestReplicas runs the suite's multi-replica tests on several stores (each
 // with its own pool) sharing one database.
 func TestReplicas(t *testing.T) {
-	dsn := testenv.PostgresDSN(t)
+	testenv.PostgresDSN(t) // require the server before any subtest
 	storetest.RunReplicas(t, func(t *testing.T, n int) []batchgate.Store {
-		db := freshDatabase(t, dsn)
+		db := testenv.FreshPostgres(t)
 		stores := make([]batchgate.Store, n)
 		for i := range stores {
 			stores[i] = mustOpen(t, db)
@@ -42,7 +39,7 @@ func TestReplicas(t *testing.T) {
 // TestOpenConcurrently opens one database from several replicas at once: the
 // advisory lock makes them migrate one after the other.
 func TestOpenConcurrently(t *testing.T) {
-	dsn := freshDatabase(t, testenv.PostgresDSN(t))
+	dsn := testenv.FreshPostgres(t)
 	var wg sync.WaitGroup
 	for range 6 {
 		wg.Go(func() {
@@ -72,7 +69,7 @@ func TestOpenConcurrently(t *testing.T) {
 
 // TestReopen checks that data survives reconnecting.
 func TestReopen(t *testing.T) {
-	dsn := freshDatabase(t, testenv.PostgresDSN(t))
+	dsn := testenv.FreshPostgres(t)
 	db := mustOpen(t, dsn)
 	f := &batchgate.File{ID: "file-1", Purpose: batchgate.PurposeBatch}
 	if err := db.CreateFile(t.Context(), f); err != nil {
@@ -109,48 +106,11 @@ func mustOpen(t *testing.T, dsn string) *postgres.DB {
 	return db
 }
 
-// freshDatabase creates an empty database on the server of dsn, drops it
-// when the test ends, and returns its DSN.
-func freshDatabase(t *testing.T, dsn string) string {
-	t.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	name := "bg_" + hex.EncodeToString(b[:])
-
-	admin := func(sql string) error {
-		conn, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(context.Background())
-		_, err = conn.Exec(context.Background(), sql)
-		return err
-	}
-	if err := admin(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := admin(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("parse dsn: %v", err)
-		}
-		u.Path = "/" + name
-		return u.String()
-	}
-	return dsn + " dbname=" + name // keyword/value form: the last setting wins
-}
-
 // TestUpgrade opens a database written by the first schema version: the
 // later migrations apply to it and its rows read back with the added
 // fields at their zero values.
 func TestUpgrade(t *testing.T) {
-	dsn := freshDatabase(t, testenv.PostgresDSN(t))
+	dsn := testenv.FreshPostgres(t)
 	schema, err := os.ReadFile("migrations/0001_init.sql")
 	if err != nil {
 		t.Fatal(err)
