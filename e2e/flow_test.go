@@ -220,6 +220,17 @@ func TestDeveloperFlowWithOpenAISDK(t *testing.T) {
 	if len(lines) != n {
 		t.Fatalf("output lines = %d, want %d", len(lines), n)
 	}
+	outFile, err := client.Files.Get(ctx, batch.OutputFileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	if outFile.Bytes != int64(size) || outFile.Purpose != "batch_output" {
+		t.Errorf("output file = %d bytes, purpose %s; its content is %d bytes", outFile.Bytes, outFile.Purpose, size)
+	}
 	seen := map[string]bool{}
 	var inTok, outTok int64
 	for _, l := range lines {
@@ -341,6 +352,16 @@ func TestDeveloperFlowWithOpenAISDK(t *testing.T) {
 	}
 	if obj.ServerSideEncryption != "aws:kms" || aws.ToString(obj.SSEKMSKeyId) != kmsKeyID {
 		t.Errorf("input object sse=%q key=%q", obj.ServerSideEncryption, aws.ToString(obj.SSEKMSKeyId))
+	}
+	// The output file batchgate wrote in OpenAI form, beside the job's
+	// output, is encrypted with the same key.
+	outBucket, outPrefix, _ := strings.Cut(strings.TrimPrefix(aws.ToString(out.S3Uri), "s3://"), "/")
+	head, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(outBucket), Key: aws.String(strings.TrimSuffix(outPrefix, "/") + "/openai/output.jsonl")})
+	if err != nil {
+		t.Fatalf("OpenAI-form output object: %v", err)
+	}
+	if head.ServerSideEncryption != "aws:kms" || aws.ToString(head.SSEKMSKeyId) != kmsKeyID {
+		t.Errorf("output object sse=%q key=%q", head.ServerSideEncryption, aws.ToString(head.SSEKMSKeyId))
 	}
 	var rec struct {
 		RecordID   string         `json:"recordId"`

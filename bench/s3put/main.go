@@ -27,7 +27,7 @@ func main() {
 	key := flag.String("key", "baseline.jsonl", "object key")
 	file := flag.String("file", "", "file to upload")
 	part := flag.Int("part", 0, "part size in bytes (default: s3store's)")
-	get := flag.Bool("get", false, "download bucket/key instead (a key ending in / downloads every object under it but manifests)")
+	get := flag.Bool("get", false, "download bucket/key instead (a key ending in / downloads every Bedrock output object under it but manifests)")
 	flag.Parse()
 
 	// The same client options as the gateway's (internal/awsconf).
@@ -67,7 +67,9 @@ func download(ctx context.Context, store *s3store.Store, bucket, key string) (in
 		}
 		keys = keys[:0]
 		for _, o := range objs {
-			if !strings.HasSuffix(o.Key, "manifest.json.out") {
+			// Bedrock's output objects only: not the manifest, nor the
+			// OpenAI form batchgate writes beside them.
+			if strings.HasSuffix(o.Key, ".out") && !strings.HasSuffix(o.Key, "manifest.json.out") {
 				keys = append(keys, o.Key)
 			}
 		}

@@ -323,7 +323,12 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		b.RequestCounts.Failed += unprocessed
 	}
 	if m != nil {
-		if err := g.createResultFiles(ctx, d, b); err != nil {
+		// The lines are stamped with the time of completion, as OpenAI's are.
+		created := b.CreatedAt
+		if status == batchgate.StatusCompleted {
+			created = now
+		}
+		if err := g.createResultFiles(ctx, d, b, created); err != nil {
 			return err
 		}
 	}
@@ -431,39 +436,4 @@ func (g *Gateway) outputObjects(ctx context.Context, d *Deployment, b *batchgate
 		}
 	}
 	return out, nil
-}
-
-// createResultFiles records the output and error files. Their ids derive
-// from the batch id, so settling twice creates nothing new.
-func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batchgate.Batch) error {
-	keys, err := g.outputObjects(ctx, d, b)
-	if err != nil || len(keys) == 0 {
-		return err
-	}
-	bucket, _ := jobPrefix(b)
-	suffix := strings.TrimPrefix(b.ID, "batch_")
-	mk := func(kind string, n int64) error {
-		if n == 0 && kind == batchgate.FileError {
-			return nil
-		}
-		f := &batchgate.File{
-			ID: "file-" + kind + "-" + suffix, Purpose: batchgate.PurposeBatchOutput, Filename: b.ID + "_" + kind + ".jsonl",
-			Records: int(n), CreatedAt: g.now(), Owner: b.Owner, Kind: kind, Endpoint: b.Endpoint, Model: b.Model,
-			Bytes: keys[0].Size, Bucket: bucket, Key: keys[0].Key, BatchID: b.ID,
-		}
-		f.ExpiresAt = g.outputExpiry(f.CreatedAt)
-		if err := g.Store.CreateFile(ctx, f); err != nil && batchgate.ErrorCode(err) != batchgate.ECONFLICT {
-			return err
-		}
-		if kind == batchgate.FileOutput {
-			b.OutputFileID = f.ID
-		} else {
-			b.ErrorFileID = f.ID
-		}
-		return nil
-	}
-	if err := mk(batchgate.FileOutput, b.RequestCounts.Completed); err != nil {
-		return err
-	}
-	return mk(batchgate.FileError, b.RequestCounts.Failed)
 }

@@ -30,18 +30,21 @@ func getOutBuf() []byte {
 }
 
 type convertChunk struct {
-	data []byte // whole lines
-	out  []byte
+	data []byte   // whole lines
+	out  [][]byte // one per stream
 	err  error
 	done chan struct{}
 }
 
+// lineConverter converts one line (without its newline) by appending
+// whatever it produces to one or more of out, one buffer per output stream.
+type lineConverter func(line []byte, out [][]byte) error
+
 // convertLines reads r line by line, converts the lines with convert on up
-// to GOMAXPROCS workers (a chunk of lines each) and writes the results to w
-// in order. Memory is bounded by a few chunks per worker. convert appends
-// the output for one line (without its newline) to out; blank lines are
-// skipped.
-func convertLines(ctx context.Context, r io.Reader, w io.Writer, convert func(line, out []byte) ([]byte, error)) error {
+// to GOMAXPROCS workers (a chunk of lines each) and writes what convert
+// appended to out[i] to ws[i], in order. Memory is bounded by a few chunks
+// per worker. Blank lines are skipped.
+func convertLines(ctx context.Context, r io.Reader, ws []io.Writer, convert lineConverter) error {
 	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
 	ctx, cancel := context.WithCancel(ctx)
 	jobs := make(chan *convertChunk)
@@ -59,7 +62,7 @@ func convertLines(ctx context.Context, r io.Reader, w io.Writer, convert func(li
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				c.out, c.err = convertChunkLines(c.data, convert)
+				c.out, c.err = convertChunkLines(c.data, len(ws), convert)
 				close(c.done)
 			}
 		}()
@@ -114,11 +117,13 @@ func convertLines(ctx context.Context, r io.Reader, w io.Writer, convert func(li
 		if c.err != nil {
 			return c.err
 		}
-		_, err := w.Write(c.out)
 		chunkBufs.Put(&c.data)
-		outBufs.Put(&c.out)
-		if err != nil {
-			return err
+		for i, w := range ws {
+			_, err := w.Write(c.out[i])
+			outBufs.Put(&c.out[i])
+			if err != nil {
+				return err
+			}
 		}
 	}
 	select {
@@ -129,8 +134,11 @@ func convertLines(ctx context.Context, r io.Reader, w io.Writer, convert func(li
 	}
 }
 
-func convertChunkLines(data []byte, convert func(line, out []byte) ([]byte, error)) ([]byte, error) {
-	out := getOutBuf()
+func convertChunkLines(data []byte, streams int, convert lineConverter) ([][]byte, error) {
+	out := make([][]byte, streams)
+	for i := range out {
+		out[i] = getOutBuf()
+	}
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -142,8 +150,7 @@ func convertChunkLines(data []byte, convert func(line, out []byte) ([]byte, erro
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var err error
-		if out, err = convert(line, out); err != nil {
+		if err := convert(line, out); err != nil {
 			return nil, err
 		}
 	}

@@ -25,15 +25,17 @@ func TestConvertLinesKeepsOrder(t *testing.T) {
 			want.WriteString(strings.ToUpper(line) + "\n")
 		}
 	}
-	var out bytes.Buffer
-	err := convertLines(context.Background(), iotest.HalfReader(strings.NewReader(strings.TrimSuffix(in.String(), "\n"))), &out,
-		func(line, out []byte) ([]byte, error) {
+	var out, dropped bytes.Buffer
+	err := convertLines(context.Background(), iotest.HalfReader(strings.NewReader(strings.TrimSuffix(in.String(), "\n"))), []io.Writer{&out, &dropped},
+		func(line []byte, out [][]byte) error {
 			var n int
 			fmt.Sscanf(string(line), "line-%d-", &n)
-			if n%3 == 0 {
-				return out, nil
+			if n%3 == 0 { // to the second stream
+				out[1] = append(append(out[1], line...), '\n')
+				return nil
 			}
-			return append(append(out, bytes.ToUpper(line)...), '\n'), nil
+			out[0] = append(append(out[0], bytes.ToUpper(line)...), '\n')
+			return nil
 		})
 	if err != nil {
 		t.Fatal(err)
@@ -41,31 +43,35 @@ func TestConvertLinesKeepsOrder(t *testing.T) {
 	if out.String() != want.String() {
 		t.Fatalf("output differs: %d bytes, want %d", out.Len(), want.Len())
 	}
+	if n := strings.Count(dropped.String(), "\n"); n != 10000 {
+		t.Fatalf("second stream has %d lines, want 10000", n)
+	}
 }
 
 func TestConvertLinesErrors(t *testing.T) {
 	big := strings.Repeat("a line of text\n", 300000)
 	boom := errors.New("boom")
-	err := convertLines(context.Background(), strings.NewReader(big), io.Discard, func(line, out []byte) ([]byte, error) {
-		return nil, boom
+	err := convertLines(context.Background(), strings.NewReader(big), []io.Writer{io.Discard}, func(line []byte, out [][]byte) error {
+		return boom
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("convert error: %v", err)
 	}
-	err = convertLines(context.Background(), io.MultiReader(strings.NewReader(big), iotest.ErrReader(boom)), io.Discard,
-		func(line, out []byte) ([]byte, error) { return out, nil })
+	err = convertLines(context.Background(), io.MultiReader(strings.NewReader(big), iotest.ErrReader(boom)), []io.Writer{io.Discard},
+		func(line []byte, out [][]byte) error { return nil })
 	if !errors.Is(err, boom) {
 		t.Fatalf("read error: %v", err)
 	}
-	err = convertLines(context.Background(), strings.NewReader(big), errWriter{boom}, func(line, out []byte) ([]byte, error) {
-		return append(out, line...), nil
+	err = convertLines(context.Background(), strings.NewReader(big), []io.Writer{errWriter{boom}}, func(line []byte, out [][]byte) error {
+		out[0] = append(out[0], line...)
+		return nil
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("write error: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := convertLines(ctx, strings.NewReader(big), io.Discard, func(line, out []byte) ([]byte, error) { return out, nil }); err == nil {
+	if err := convertLines(ctx, strings.NewReader(big), []io.Writer{io.Discard}, func(line []byte, out [][]byte) error { return nil }); err == nil {
 		t.Fatal("cancelled context: no error")
 	}
 }

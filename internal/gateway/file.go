@@ -282,26 +282,34 @@ func (g *Gateway) DeleteFile(ctx context.Context, c Caller, id string) error {
 	if err := g.Store.DeleteFile(ctx, f.ID); err != nil {
 		return err
 	}
-	if f.Kind == batchgate.FileInput {
-		if d := g.deployment(f.Model); d != nil {
-			keys, err := g.inputKeys(ctx, f)
-			if err != nil {
-				keys = []string{f.Key}
-			}
-			for _, k := range keys {
-				if err := d.Objects.Delete(ctx, f.Bucket, k); err != nil {
-					g.Log.Warn("delete file object", "file_id", f.ID, "err", err)
-				}
-			}
+	d := g.deployment(f.Model)
+	if d == nil {
+		return nil
+	}
+	var keys []string
+	switch {
+	case f.Kind == batchgate.FileInput:
+		if keys, err = g.inputKeys(ctx, f); err != nil {
+			keys = []string{f.Key}
+		}
+	case materialized(f):
+		// The OpenAI form batchgate wrote; Bedrock's own output stays
+		// in the admin's bucket.
+		keys = []string{f.Key}
+	}
+	for _, k := range keys {
+		if err := d.Objects.Delete(ctx, f.Bucket, k); err != nil {
+			g.Log.Warn("delete file object", "file_id", f.ID, "err", err)
 		}
 	}
 	return nil
 }
 
 // WriteContent streams a file's content to w. Input files are served as the
-// Bedrock records batchgate stored. Output and error files are converted to
-// OpenAI batch output lines, or left as Bedrock's raw lines when raw is set
-// (the `custom-llm-provider: bedrock` header).
+// Bedrock records batchgate stored; output and error files as the OpenAI
+// batch output lines written when the batch settled (results.go), or as
+// Bedrock's raw lines when raw is set (the `custom-llm-provider: bedrock`
+// header).
 func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool, w io.Writer) error {
 	d := g.deployment(f.Model)
 	if d == nil {
@@ -319,53 +327,41 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 		}
 		return nil
 	}
+	if !raw && materialized(f) {
+		return copyObject(ctx, d, f.Bucket, f.Key, w)
+	}
 	b, err := g.Store.FindBatchByID(ctx, f.BatchID)
 	if err != nil {
 		return err
 	}
-	keys, err := g.outputObjects(ctx, d, b)
+	objs, err := g.outputObjects(ctx, d, b)
 	if err != nil {
 		return err
 	}
+	// Bedrock's raw lines, or a file settled before results were stored in
+	// OpenAI form: read the jobs' output now.
+	created := b.CreatedAt
+	if b.CompletedAt != nil {
+		created = *b.CompletedAt
+	}
 	bw := bufio.NewWriterSize(w, 256<<10)
-	opts := d.translateOptions()
-	for _, o := range keys {
-		if err := g.convertObject(ctx, d, f, b, o.Key, opts, raw, bw); err != nil {
-			return err
-		}
+	ws := []io.Writer{io.Discard, io.Discard}
+	ws[kindStream(f.Kind)] = bw
+	if err := g.convertResults(ctx, d, b, objs, created, raw, ws); err != nil {
+		return err
 	}
 	if f.Kind == batchgate.FileError && !raw {
-		if err := g.writeUnprocessed(ctx, d, b, keys, bw); err != nil {
+		if err := g.writeUnprocessed(ctx, d, b, objs, bw); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
 }
 
-func (g *Gateway) convertObject(ctx context.Context, d *Deployment, f *batchgate.File, b *batchgate.Batch, key string, opts translate.Options, raw bool, bw *bufio.Writer) error {
-	rc, err := d.Objects.Get(ctx, d.LiteLLMParams.OutputBucket(), key)
-	if err != nil {
-		return err
+// kindStream is the stream of convertResults a file kind reads.
+func kindStream(kind string) int {
+	if kind == batchgate.FileOutput {
+		return 0
 	}
-	defer rc.Close()
-	created := b.CreatedAt.Unix()
-	if b.CompletedAt != nil {
-		created = b.CompletedAt.Unix()
-	}
-	// Lines convert independently: on several cores at once, written in order.
-	return convertLines(ctx, rc, bw, func(line, out []byte) ([]byte, error) {
-		conv, ok, _, cerr := translate.OutputLine(opts, line, b.Model, created)
-		if cerr != nil {
-			return nil, fmt.Errorf("convert output line of %s: %w", b.ID, cerr)
-		}
-		if ok == (f.Kind == batchgate.FileOutput) {
-			if raw {
-				out = append(out, line...)
-			} else {
-				out = append(out, conv...)
-			}
-			out = append(out, '\n')
-		}
-		return out, nil
-	})
+	return 1
 }

@@ -94,7 +94,9 @@ func (m memObjects) List(_ context.Context, _, prefix string) ([]batchgate.Objec
 }
 
 // BenchmarkWriteContent converts a Bedrock output file (large prompts echoed
-// in modelInput, as Bedrock writes them) to OpenAI batch output lines.
+// in modelInput, as Bedrock writes them) to OpenAI batch output lines: the
+// work settlement does once per batch (results.go), measured through a file
+// recorded before results were stored, which converts on every read.
 func BenchmarkWriteContent(b *testing.B) {
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, b.TempDir()+"/bench.db")

@@ -266,7 +266,8 @@ func TestFilesExpire(t *testing.T) {
 		t.Errorf("the expired input file's object %s is still there", stored.Key)
 	}
 
-	// The output file expires 2h after settlement; only its record goes.
+	// The output file expires 2h after settlement: its record and the
+	// OpenAI-form object go, Bedrock's own output stays.
 	_, out := e.getFile(key, *done.OutputFileID)
 	e.expiresIn(key, out, 2*time.Hour)
 	outRec, err := e.gw.Store.FindFileByID(ctx, out.ID)
@@ -284,11 +285,22 @@ func TestFilesExpire(t *testing.T) {
 	if status, _ := e.getFile(key, out.ID); status != 404 {
 		t.Errorf("expired output file: GET = %d, want 404", status)
 	}
-	rc, err := d.Objects.Get(ctx, outRec.Bucket, outRec.Key)
-	if err != nil {
-		t.Errorf("the output object %s went with the expired record: %v", outRec.Key, err)
-	} else {
+	if rc, err := d.Objects.Get(ctx, outRec.Bucket, outRec.Key); err == nil {
 		rc.Close()
+		t.Errorf("the expired output file's object %s is still there", outRec.Key)
+	}
+	raw, err := d.Objects.List(ctx, outRec.Bucket, strings.TrimSuffix(outRec.Key, "openai/output.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobOutputs := 0
+	for _, o := range raw {
+		if strings.HasSuffix(o.Key, ".jsonl.out") {
+			jobOutputs++
+		}
+	}
+	if jobOutputs == 0 {
+		t.Errorf("Bedrock's output went with the expired output file: %v", raw)
 	}
 	if r := e.json(key, "GET", "/v1/batches/"+b.ID, nil); r.status != 200 {
 		t.Errorf("batch after its files expired: %d %s", r.status, r.body)

@@ -1,0 +1,166 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/translate"
+)
+
+// Output and error files are written once, when the batch settles: the
+// Bedrock .out objects of every job of the batch are converted in one pass
+// to OpenAI batch output lines, split into the two files and stored beside
+// the jobs' output (with the deployment's SSE-KMS key). A download is then a
+// plain S3 read, the file's bytes are its real size, and the content no
+// longer depends on the input file (unprocessed records) or on the model
+// still being configured the same way.
+//
+// Files settled before batchgate did this point at a Bedrock .out object
+// (every Bedrock output key ends in .out) and are converted on each read.
+
+// resultKey is where the OpenAI form of a batch's output or error file is
+// stored: {outputUri}/openai/{kind}.jsonl, beside the job folders (a Bedrock
+// job id is 12 characters, so "openai" never collides with one).
+func resultKey(b *batchgate.Batch, kind string) (bucket, key string) {
+	bucket, prefix, _ := strings.Cut(strings.TrimPrefix(b.OutputPrefix, "s3://"), "/")
+	return bucket, strings.TrimSuffix(prefix, "/") + "/openai/" + kind + ".jsonl"
+}
+
+// materialized reports whether f's content is stored in OpenAI form.
+func materialized(f *batchgate.File) bool {
+	return f.Key != "" && !strings.HasSuffix(f.Key, ".out")
+}
+
+// createResultFiles writes and records the output and error files. Their
+// ids and keys derive from the batch id, so settling twice (after a crash,
+// or by two replicas) creates nothing new.
+func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batchgate.Batch, created time.Time) error {
+	objs, err := g.outputObjects(ctx, d, b)
+	if err != nil || len(objs) == 0 {
+		return err
+	}
+	withErrors := b.RequestCounts.Failed > 0
+	sizes, err := g.writeResults(ctx, d, b, objs, created, withErrors)
+	if err != nil {
+		return fmt.Errorf("write result files of %s: %w", b.ID, err)
+	}
+	suffix := strings.TrimPrefix(b.ID, "batch_")
+	mk := func(kind string, n, size int64) error {
+		bucket, key := resultKey(b, kind)
+		f := &batchgate.File{
+			ID: "file-" + kind + "-" + suffix, Purpose: batchgate.PurposeBatchOutput, Filename: b.ID + "_" + kind + ".jsonl",
+			Records: int(n), CreatedAt: g.now(), Owner: b.Owner, Kind: kind, Endpoint: b.Endpoint, Model: b.Model,
+			Bytes: size, Bucket: bucket, Key: key, BatchID: b.ID,
+		}
+		f.ExpiresAt = g.outputExpiry(f.CreatedAt)
+		if err := g.Store.CreateFile(ctx, f); err != nil && batchgate.ErrorCode(err) != batchgate.ECONFLICT {
+			return err
+		}
+		if kind == batchgate.FileOutput {
+			b.OutputFileID = f.ID
+		} else {
+			b.ErrorFileID = f.ID
+		}
+		return nil
+	}
+	if err := mk(batchgate.FileOutput, b.RequestCounts.Completed, sizes[0]); err != nil {
+		return err
+	}
+	if !withErrors {
+		return nil
+	}
+	return mk(batchgate.FileError, b.RequestCounts.Failed, sizes[1])
+}
+
+// writeResults converts the batch's Bedrock output objects in one pass and
+// streams the output lines and (withErrors) the error lines, followed by a
+// line for each record Bedrock never reached, to their S3 objects at once.
+// It returns the two objects' sizes.
+func (g *Gateway) writeResults(ctx context.Context, d *Deployment, b *batchgate.Batch, objs []batchgate.Object, created time.Time, withErrors bool) ([2]int64, error) {
+	var sizes [2]int64
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	kinds := []string{batchgate.FileOutput}
+	if withErrors {
+		kinds = append(kinds, batchgate.FileError)
+	}
+	pipes := make([]*io.PipeWriter, len(kinds))
+	writers := []io.Writer{io.Discard, io.Discard}
+	done := make(chan error, len(kinds))
+	for i, kind := range kinds {
+		pr, pw := io.Pipe()
+		pipes[i] = pw
+		bw := bufio.NewWriterSize(pw, 256<<10)
+		writers[i] = bw
+		bucket, key := resultKey(b, kind)
+		go func() {
+			n, err := d.Objects.Put(ctx, bucket, key, pr, d.LiteLLMParams.S3EncryptionKeyID)
+			sizes[i] = n
+			pr.CloseWithError(err) // unblocks the writer when Put gives up early
+			done <- err
+		}()
+	}
+	err := g.convertResults(ctx, d, b, objs, created, false, writers)
+	if err == nil && withErrors {
+		err = g.writeUnprocessed(ctx, d, b, objs, writers[1].(*bufio.Writer))
+	}
+	for i, pw := range pipes {
+		if err == nil {
+			err = writers[i].(*bufio.Writer).Flush()
+		}
+		if err != nil {
+			cancel(err) // abort the uploads rather than complete a truncated object
+		}
+		pw.CloseWithError(err)
+	}
+	for range kinds {
+		if perr := <-done; err == nil {
+			err = perr
+		}
+	}
+	return sizes, err
+}
+
+// convertResults converts Bedrock output lines to OpenAI batch output
+// lines (or, raw, keeps them as they are): successes to ws[0], failures to
+// ws[1].
+func (g *Gateway) convertResults(ctx context.Context, d *Deployment, b *batchgate.Batch, objs []batchgate.Object, created time.Time, raw bool, ws []io.Writer) error {
+	opts := d.translateOptions()
+	for _, o := range objs {
+		err := g.eachOutputLine(ctx, d, o.Key, ws, func(line []byte, out [][]byte) error {
+			conv, ok, _, err := translate.OutputLine(opts, line, b.Model, created.Unix())
+			if err != nil {
+				return fmt.Errorf("convert output line of %s: %w", b.ID, err)
+			}
+			i := 0
+			if !ok {
+				i = 1
+			}
+			if raw {
+				conv = line
+			}
+			out[i] = append(append(out[i], conv...), '\n')
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachOutputLine runs convert over the lines of one Bedrock output object
+// (on several cores, written to ws in order).
+func (g *Gateway) eachOutputLine(ctx context.Context, d *Deployment, key string, ws []io.Writer, convert lineConverter) error {
+	rc, err := d.Objects.Get(ctx, d.LiteLLMParams.OutputBucket(), key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return convertLines(ctx, rc, ws, convert)
+}
