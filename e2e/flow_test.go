@@ -228,8 +228,8 @@ func TestDeveloperFlowWithOpenAISDK(t *testing.T) {
 	for _, l := range lines {
 		size += len(l) + 1
 	}
-	if outFile.Bytes != int64(size) || outFile.Purpose != "batch_output" {
-		t.Errorf("output file = %d bytes, purpose %s; its content is %d bytes", outFile.Bytes, outFile.Purpose, size)
+	if outFile.Bytes != int64(size) || outFile.Purpose != "batch_output" || resp.ContentLength != int64(size) {
+		t.Errorf("output file = %d bytes, purpose %s, Content-Length %d; its content is %d bytes", outFile.Bytes, outFile.Purpose, resp.ContentLength, size)
 	}
 	seen := map[string]bool{}
 	var inTok, outTok int64

@@ -358,6 +358,16 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 	return bw.Flush()
 }
 
+// ContentLength is the length of what WriteContent writes for f, or -1 when
+// it is known only once written (input files are served as the Bedrock
+// records stored, raw output is filtered, old output files are converted).
+func ContentLength(f *batchgate.File, raw bool) int64 {
+	if f.Kind != batchgate.FileInput && !raw && materialized(f) {
+		return f.Bytes
+	}
+	return -1
+}
+
 // kindStream is the stream of convertResults a file kind reads.
 func kindStream(kind string) int {
 	if kind == batchgate.FileOutput {

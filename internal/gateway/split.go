@@ -213,6 +213,10 @@ func copyObject(ctx context.Context, d *Deployment, bucket, key string, w io.Wri
 		return err
 	}
 	defer rc.Close()
-	_, err = io.Copy(w, rc)
+	_, err = io.CopyBuffer(w, rc, make([]byte, copyBufferBytes))
 	return err
 }
+
+// copyBufferBytes is the copy size for serving an object: fewer, larger
+// writes to the client than io.Copy's 32 KB.
+const copyBufferBytes = 256 << 10

@@ -195,6 +195,9 @@ func (s *Server) handleFileContent() http.Handler {
 		raw := strings.EqualFold(r.Header.Get("custom-llm-provider"), "bedrock") || r.URL.Query().Get("custom_llm_provider") == "bedrock"
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Filename}))
+		if n := gateway.ContentLength(f, raw); n >= 0 {
+			w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+		}
 		cw := &committedWriter{w: w}
 		if err := s.Gateway.WriteContent(r.Context(), f, raw, cw); err != nil {
 			if cw.n > 0 {
