@@ -66,13 +66,13 @@ func translateChunk(opts translate.Options, ch *uploadChunk) {
 			continue
 		}
 		l.customID, l.url, l.model = req.CustomID, req.URL, req.Model
-		rec, le := translate.ToBedrock(opts, l.no, req)
-		if le != nil {
+		start := len(ch.out)
+		if ch.out, le = translate.AppendBedrock(ch.out, opts, l.no, req); le != nil {
 			l.terr = lineError(le)
 			continue
 		}
-		l.recStart = len(ch.out)
-		ch.out = append(append(ch.out, rec...), '\n')
+		l.recStart = start
+		ch.out = append(ch.out, '\n')
 		l.recEnd = len(ch.out)
 		l.maxOut = maxOutputTokens(req)
 	}

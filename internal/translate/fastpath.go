@@ -161,7 +161,7 @@ func parseLineFast(raw []byte) (Request, *LineError, bool) {
 	if lerr != nil {
 		return Request{}, lerr, true
 	}
-	req.Body = append(json.RawMessage(nil), body...)
+	req.Body = body     // refers to raw, as the decoded values do
 	req.parsed = parsed // ToBedrock would decode the body again without it
 	req.pre = l.Body
 	return req, nil, true

@@ -74,6 +74,10 @@ var envelopeKeys = map[string]bool{"custom_id": true, "method": true, "url": tru
 // custom_id uniqueness (the caller does) nor the body's parameters
 // (ToBedrock does). Leading and trailing white space is ignored; a blank
 // line is an error, so callers skip blank lines they want to tolerate.
+//
+// The Request may refer to raw (its Body, and what ParseLine decoded for
+// ToBedrock) rather than copy it: raw must not change while the Request is
+// in use. The upload translates each line straight after parsing it.
 func ParseLine(lineNo int, raw []byte) (Request, *LineError) {
 	req, lerr := parseLine(raw)
 	if lerr != nil {

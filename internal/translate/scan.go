@@ -43,13 +43,14 @@ func scanLine(raw []byte, l *lineIn) (body []byte, ok bool) {
 	return body, true
 }
 
-// setRaw stores a small value after checking it is JSON, as a
-// json.RawMessage field gets it from encoding/json.
+// setRaw stores a value after checking it is JSON, as a json.RawMessage
+// field gets it from encoding/json, but without a copy: it refers to the
+// line (see ParseLine).
 func setRaw(dst *json.RawMessage, v []byte) bool {
 	if !validValue(v) {
 		return false
 	}
-	*dst = append(json.RawMessage(nil), v...)
+	*dst = v
 	return true
 }
 

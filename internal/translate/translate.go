@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -126,27 +127,57 @@ const (
 // values (missing messages, bad roles, out-of-range numbers, http image URLs,
 // ...) give a *LineError too. The error's Line is lineNo.
 func ToBedrock(opts Options, lineNo int, req Request) ([]byte, *LineError) {
-	rec, lerr := toBedrock(opts, req)
-	if lerr != nil {
-		lerr.Line = lineNo
-		return nil, lerr
-	}
-	return rec, nil
+	return AppendBedrock(nil, opts, lineNo, req)
 }
 
-func toBedrock(opts Options, req Request) ([]byte, *LineError) {
+// AppendBedrock is ToBedrock appending the record to dst (which it returns
+// unchanged on an error), so that an upload writes each record once.
+func AppendBedrock(dst []byte, opts Options, lineNo int, req Request) ([]byte, *LineError) {
+	out, lerr := appendBedrock(dst, opts, req)
+	if lerr != nil {
+		lerr.Line = lineNo
+		return dst, lerr
+	}
+	return out, nil
+}
+
+func appendBedrock(dst []byte, opts Options, req Request) ([]byte, *LineError) {
+	r, input, lerr := modelInput(opts, req)
+	if lerr != nil {
+		return dst, lerr
+	}
+	start := len(dst)
+	out, err := appendRecord(dst, req.CustomID, input)
+	if err != nil {
+		// Only reachable with a bug: every value in input is marshalable.
+		return dst, &LineError{Code: CodeInvalidValue, Message: "cannot encode the Bedrock record: " + err.Error()}
+	}
+	limit := MaxRecordBytes
+	if r.family == Anthropic && !r.converse {
+		limit = maxAnthropicRecordBytes
+	}
+	// The record wraps modelInput in ~30 bytes plus the recordId.
+	if n := len(out) - start - len(req.CustomID) - 30; n > limit {
+		return out[:start], lerrf(CodeRecordTooLarge, "", "the translated request is %d bytes; Bedrock accepts at most %d bytes per record for this model", n, limit)
+	}
+	return out, nil
+}
+
+// modelInput checks the request against the model's family and builds its
+// Bedrock modelInput, a value to encode as JSON.
+func modelInput(opts Options, req Request) (resolved, any, *LineError) {
 	r, err := opts.resolve()
 	if err != nil {
-		return nil, &LineError{Code: CodeUnsupportedModel, Message: err.Error()}
+		return r, nil, &LineError{Code: CodeUnsupportedModel, Message: err.Error()}
 	}
 	if req.CustomID == "" {
-		return nil, lerrf(CodeMissingParameter, "custom_id", "custom_id is required")
+		return r, nil, lerrf(CodeMissingParameter, "custom_id", "custom_id is required")
 	}
 	body := req.parsed
 	if body == nil {
 		var ok bool
 		if body, ok = asObject(req.Body); !ok {
-			return nil, lerrf(CodeInvalidType, "body", "body must be a JSON object")
+			return r, nil, lerrf(CodeInvalidType, "body", "body must be a JSON object")
 		}
 	}
 	url := req.URL
@@ -155,7 +186,7 @@ func toBedrock(opts Options, req Request) ([]byte, *LineError) {
 	}
 	want := r.family.Endpoint()
 	if url != want {
-		return nil, lerrf(CodeUnsupportedValue, "url", "url %q cannot be used with model %s: its batches use %s", req.URL, opts.ModelID, want)
+		return r, nil, lerrf(CodeUnsupportedValue, "url", "url %q cannot be used with model %s: its batches use %s", req.URL, opts.ModelID, want)
 	}
 
 	var input any
@@ -165,11 +196,11 @@ func toBedrock(opts Options, req Request) ([]byte, *LineError) {
 	} else {
 		var c *chatRequest
 		if c, lerr = parseChat(body, req.pre); lerr != nil {
-			return nil, lerr
+			return r, nil, lerr
 		}
 		k := capsFor(r)
 		if lerr = k.check(c); lerr != nil {
-			return nil, lerr
+			return r, nil, lerr
 		}
 		switch {
 		case r.converse:
@@ -186,23 +217,7 @@ func toBedrock(opts Options, req Request) ([]byte, *LineError) {
 			input, lerr = openAIRequest(r, k, c)
 		}
 	}
-	if lerr != nil {
-		return nil, lerr
-	}
-	rec, err := encodeRecord(req.CustomID, input)
-	if err != nil {
-		// Only reachable with a bug: every value in input is marshalable.
-		return nil, &LineError{Code: CodeInvalidValue, Message: "cannot encode the Bedrock record: " + err.Error()}
-	}
-	limit := MaxRecordBytes
-	if r.family == Anthropic && !r.converse {
-		limit = maxAnthropicRecordBytes
-	}
-	// The record wraps modelInput in ~30 bytes plus the recordId.
-	if n := len(rec) - len(req.CustomID) - 30; n > limit {
-		return nil, lerrf(CodeRecordTooLarge, "", "the translated request is %d bytes; Bedrock accepts at most %d bytes per record for this model", n, limit)
-	}
-	return rec, nil
+	return r, input, lerr
 }
 
 type record struct {
@@ -212,8 +227,15 @@ type record struct {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func encodeRecord(id string, input any) ([]byte, error) {
-	return marshal(record{RecordID: id, ModelInput: input})
+// appendRecord appends the Bedrock record {"recordId":…,"modelInput":…}.
+func appendRecord(dst []byte, id string, input any) ([]byte, error) {
+	if b, ok := input.(*claudeBody); ok { // most bytes of most batches: by hand (jsonenc.go)
+		dst = slices.Grow(dst, len(id)+b.textBytes()+256)
+		dst = append(appendString(append(dst, `{"recordId":`...), id), `,"modelInput":`...)
+		dst, err := b.appendJSON(dst)
+		return append(dst, '}'), err
+	}
+	return appendMarshal(dst, record{RecordID: id, ModelInput: input})
 }
 
 // marshal encodes v as compact JSON without HTML escaping (prompt templates

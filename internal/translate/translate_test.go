@@ -461,6 +461,7 @@ func FuzzToBedrock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, model uint8, line []byte) {
 		opts := fuzzModels[int(model)%len(fuzzModels)]
 		checkPathsAgree(t, opts, line)
+		checkEncodeRecord(t, opts, line)
 		req, lerr := ParseLine(1, line)
 		if lerr != nil {
 			checkLineError(t, lerr)
