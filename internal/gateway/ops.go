@@ -139,31 +139,45 @@ func (g *Gateway) jobSlots(ctx context.Context, d *Deployment) (int, error) {
 // uploadAborter is an ObjectStore that can abort unfinished multipart
 // uploads (*s3store.Store).
 type uploadAborter interface {
-	AbortUploads(ctx context.Context, bucket, prefix string, before time.Time) (int, error)
+	AbortUploads(ctx context.Context, bucket, prefix string, before time.Time, match func(key string) bool) (int, error)
 }
 
-// AbortStaleUploads aborts the multipart uploads of input files that were
-// started more than StaleUploadAge ago and never finished: a gateway that
-// crashed mid-upload cannot abort its own. It returns how many it aborted.
+// AbortStaleUploads aborts the multipart uploads batchgate started more
+// than StaleUploadAge ago and never finished (input files, and result files
+// written at settlement): a gateway that crashed mid-upload could not abort
+// them itself, and S3 keeps (and bills) their parts until someone does.
+// Bedrock's own uploads under the output prefix are left alone.
 func (g *Gateway) AbortStaleUploads(ctx context.Context) (int, error) {
 	age := g.StaleUploadAge
 	if age <= 0 {
 		age = time.Hour
 	}
 	before := g.now().Add(-age)
-	seen := map[string]bool{}
+	type sweep struct {
+		bucket, prefix string
+		match          func(string) bool
+	}
+	seen := map[string]bool{} // bucket and prefix
 	total := 0
 	for _, d := range g.Deployments {
 		a, ok := d.Objects.(uploadAborter)
-		bucket := d.LiteLLMParams.S3BucketName
-		if !ok || seen[bucket] {
+		if !ok {
 			continue
 		}
-		seen[bucket] = true
-		n, err := a.AbortUploads(ctx, bucket, inputPrefix, before)
-		total += n
-		if err != nil {
-			return total, err
+		for _, s := range []sweep{
+			{bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix},
+			{bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, match: isResultKey},
+		} {
+			key := s.bucket + "/" + s.prefix
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			n, err := a.AbortUploads(ctx, s.bucket, s.prefix, before, s.match)
+			total += n
+			if err != nil {
+				return total, err
+			}
 		}
 	}
 	if total > 0 {

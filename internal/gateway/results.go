@@ -31,6 +31,12 @@ func resultKey(b *batchgate.Batch, kind string) (bucket, key string) {
 	return bucket, strings.TrimSuffix(prefix, "/") + "/openai/" + kind + ".jsonl"
 }
 
+// isResultKey reports whether key is one resultKey gives.
+func isResultKey(key string) bool {
+	return strings.HasPrefix(key, outputPrefix) && (strings.HasSuffix(key, "/openai/"+batchgate.FileOutput+".jsonl") ||
+		strings.HasSuffix(key, "/openai/"+batchgate.FileError+".jsonl"))
+}
+
 // materialized reports whether f's content is stored in OpenAI form.
 func materialized(f *batchgate.File) bool {
 	return f.Key != "" && !strings.HasSuffix(f.Key, ".out")

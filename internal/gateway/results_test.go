@@ -8,8 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/bedrocksim"
+	"github.com/batchgate/batchgate/internal/awsconf"
 )
 
 // TestResultFilesWrittenAtSettlement: a settled batch's output and error
@@ -99,5 +103,41 @@ func TestResultFilesWrittenAtSettlement(t *testing.T) {
 		} else {
 			rc.Close()
 		}
+	}
+}
+
+// TestStaleResultUploadsAborted: a result file upload a crash left
+// unfinished is aborted by the hourly sweep; Bedrock's own uploads under the
+// output prefix are not.
+func TestStaleResultUploadsAborted(t *testing.T) {
+	e := newOpsEnv(t, opsOptions{})
+	ctx := context.Background()
+	client, err := awsconf.S3(ctx, e.model.LiteLLMParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket := e.model.LiteLLMParams.OutputBucket()
+	ours, bedrocks := "batchgate/output/batch_1/openai/output.jsonl", "batchgate/output/batch_1/abcdefghijkl/in.jsonl.out"
+	for _, k := range []string{ours, bedrocks} {
+		if _, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gw := e.gws[0]
+	gw.StaleUploadAge = time.Nanosecond
+	time.Sleep(10 * time.Millisecond)
+	if _, err := gw.AbortStaleUploads(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket, Prefix: aws.String("batchgate/output/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Uploads) != 1 || aws.ToString(out.Uploads[0].Key) != bedrocks {
+		var keys []string
+		for _, u := range out.Uploads {
+			keys = append(keys, aws.ToString(u.Key))
+		}
+		t.Errorf("uploads left %v; want only Bedrock's %s", keys, bedrocks)
 	}
 }

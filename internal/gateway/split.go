@@ -12,6 +12,10 @@ import (
 // inputPrefix is where input files are stored in the model's bucket.
 const inputPrefix = "batchgate/input/"
 
+// outputPrefix is where the batches' jobs write (outputPrefix{batch_id}/),
+// in the output bucket.
+const outputPrefix = "batchgate/output/"
+
 // partUploader streams an input file's translated records to S3, rolling to
 // a new object whenever the next record would break the model's per-job
 // quota (batch_max_records_per_job, or the bytes of one job's file), so

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 )
 
 // AbortUploads aborts the unfinished multipart uploads under prefix in
-// bucket that were initiated before before, and returns how many it
-// aborted. A process killed mid-upload cannot abort its own upload; S3 keeps
-// (and bills) its parts until someone does.
-func (s *Store) AbortUploads(ctx context.Context, bucket, prefix string, before time.Time) (int, error) {
+// bucket that were initiated before before (and whose key match accepts,
+// when match is set), and returns how many it aborted. A process killed
+// mid-upload cannot abort its own upload; S3 keeps (and bills) its parts
+// until someone does.
+func (s *Store) AbortUploads(ctx context.Context, bucket, prefix string, before time.Time, match func(key string) bool) (int, error) {
 	in := &s3.ListMultipartUploadsInput{Bucket: &bucket, Prefix: &prefix}
 	n := 0
 	for {
@@ -27,7 +29,7 @@ func (s *Store) AbortUploads(ctx context.Context, bucket, prefix string, before 
 			return n, fmt.Errorf("list multipart uploads s3://%s/%s: %w", bucket, prefix, err)
 		}
 		for _, u := range out.Uploads {
-			if u.Initiated != nil && !u.Initiated.Before(before) {
+			if u.Initiated != nil && !u.Initiated.Before(before) || match != nil && !match(aws.ToString(u.Key)) {
 				continue
 			}
 			if _, err := s.Client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: u.Key, UploadId: u.UploadId}); err != nil && !isNotFound(err) {
