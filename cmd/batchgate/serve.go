@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -44,6 +45,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(stderr, *logFormat)
+	if os.Getenv("GOGC") == "" {
+		// The live heap is mostly the multipart buffers of the uploads in
+		// flight; collecting at 1.5x rather than 2x of it keeps a 1 GB
+		// upload's peak RSS ~30 MB lower for ~1% more CPU (bench/run.sh).
+		debug.SetGCPercent(50)
+	}
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}

@@ -107,6 +107,9 @@ type Gateway struct {
 	OutputExpireAfter time.Duration
 
 	ops opsState
+	// largeResults holds a slot for each settlement writing large result
+	// files (results.go); nil: no bound.
+	largeResults chan struct{}
 }
 
 // New returns a Gateway with defaults.
@@ -114,6 +117,7 @@ func New(store batchgate.Store, deployments []*Deployment, log *slog.Logger) *Ga
 	g := &Gateway{
 		Store: store, Deployments: map[string]*Deployment{}, Log: log, Now: time.Now,
 		ReplicaID: NewID("replica-"), LeaseTTL: time.Minute, ClaimLimit: 1000, MaxLineBytes: 32 << 20, MaxErrors: 20,
+		largeResults: make(chan struct{}, maxLargeResultWrites),
 	}
 	for _, d := range deployments {
 		g.Deployments[d.Name()] = d

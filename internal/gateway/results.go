@@ -50,6 +50,11 @@ func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batch
 	if err != nil || len(objs) == 0 {
 		return err
 	}
+	release, err := g.resultSlot(ctx, objs)
+	if err != nil {
+		return err
+	}
+	defer release()
 	withErrors := b.RequestCounts.Failed > 0
 	sizes, err := g.writeResults(ctx, d, b, objs, created, withErrors)
 	if err != nil {
@@ -81,6 +86,33 @@ func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batch
 		return nil
 	}
 	return mk(batchgate.FileError, b.RequestCounts.Failed, sizes[1])
+}
+
+// maxLargeResultWrites bounds the settlements writing large result files at
+// once: each holds the buffers of two multipart uploads (up to ~80 MB) and
+// its conversion chunks, and the reconciler works several batches at a
+// time. Small outputs (one part) are not held back.
+const maxLargeResultWrites = 2
+
+// largeResultBytes is "larger than one multipart part" (s3store's default).
+const largeResultBytes = 8 << 20
+
+// resultSlot waits for a slot when the batch's Bedrock output is larger
+// than one multipart part, and returns its release.
+func (g *Gateway) resultSlot(ctx context.Context, objs []batchgate.Object) (func(), error) {
+	var size int64
+	for _, o := range objs {
+		size += o.Size
+	}
+	if g.largeResults == nil || size <= largeResultBytes {
+		return func() {}, nil
+	}
+	select {
+	case g.largeResults <- struct{}{}:
+		return func() { <-g.largeResults }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // writeResults converts the batch's Bedrock output objects in one pass and
