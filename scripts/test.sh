@@ -21,17 +21,21 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { # url
-	for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
-	echo "timed out waiting for $1" >&2; return 1
+wait_http() { # url pid log: up to 2 minutes (a loaded machine starts moto_server slowly)
+	for _ in $(seq 1 1200); do
+		curl -fs -o /dev/null "$1" && return 0
+		kill -0 "$2" 2>/dev/null || { echo "the server for $1 exited:" >&2; cat "$3" >&2; return 1; }
+		sleep 0.1
+	done
+	echo "timed out waiting for $1:" >&2; cat "$3" >&2; return 1
 }
 
 # S3: moto_server (installed on every machine of this kind).
 s3port=$(free_port)
 moto_server -H 127.0.0.1 -p "$s3port" >"$work/moto.log" 2>&1 &
-pids+=($!)
+motopid=$!
+pids+=($motopid)
 export BATCHGATE_TEST_S3_ENDPOINT="http://127.0.0.1:$s3port"
-wait_http "$BATCHGATE_TEST_S3_ENDPOINT/moto-api/"
 
 # PostgreSQL 15: initdb refuses root, so the cluster belongs to the postgres user.
 PGBIN=$(pg_config --bindir)
@@ -43,6 +47,7 @@ runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg/data" -U postgres -A trust -
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
 	-o "-c listen_addresses=127.0.0.1 -p $pgport -k $work/pg/sock -c fsync=off -c max_connections=200" start >/dev/null
 export BATCHGATE_TEST_POSTGRES_DSN="postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable"
+wait_http "$BATCHGATE_TEST_S3_ENDPOINT/moto-api/" "$motopid" "$work/moto.log" # started above, while PostgreSQL initialised
 
 echo "moto_server: $BATCHGATE_TEST_S3_ENDPOINT  postgres: $BATCHGATE_TEST_POSTGRES_DSN"
 
