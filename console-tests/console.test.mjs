@@ -195,7 +195,7 @@ try {
   await until('the files list', async () => (await page.getByTestId('files-table').textContent()).includes('questions.jsonl'), 10000);
   await shot(page, 'files');
 
-  // 5. Keys: create one in the UI, edit its budget, then revoke it.
+  // 5. Keys: create one in the UI, edit its budget, clear it, then revoke it.
   await page.getByTestId('nav-keys').click();
   await page.getByTestId('keys-table').waitFor();
   await page.getByTestId('create-key').click();
@@ -220,6 +220,12 @@ try {
   await until('the budget update', async () => (await api(master, '/key/info?key=' + encodeURIComponent(secret))).data.info.max_budget === 40, 10000);
   await until('the row to show the new budget', async () => (await row.textContent()).includes('$40'), 10000);
   await shot(page, 'keys');
+  // An emptied budget field clears the budget.
+  await row.getByTestId('edit-key').click();
+  await page.getByTestId('key-budget').fill('');
+  await page.getByTestId('key-save').click();
+  await until('the budget to be cleared', async () => (await api(master, '/key/info?key=' + encodeURIComponent(secret))).data.info.max_budget === null, 10000);
+  await until('the row to show no budget', async () => !(await row.textContent()).includes('$40'), 10000);
   const vk = await api(secret, '/v1/models');
   assert.equal(vk.status, 200, 'the new key works');
   await row.getByTestId('revoke-key').click();

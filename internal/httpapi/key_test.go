@@ -86,6 +86,21 @@ func TestKeyLifecycle(t *testing.T) {
 	if r.status != 200 || len(upd.Models) != 0 || *upd.MaxBudget != 3 || *upd.KeyAlias != "ci" {
 		t.Errorf("update: %d %s", r.status, r.body)
 	}
+	// max_budget: absent leaves the budget, a string is refused naming the
+	// field, null clears it (as on LiteLLM).
+	e.ok(master, "POST", "/key/update", map[string]any{"key": k.Key, "key_alias": "ci2"}, &upd)
+	if upd.MaxBudget == nil || *upd.MaxBudget != 3 {
+		t.Errorf("an update without max_budget changed it: %v", upd.MaxBudget)
+	}
+	wantError(t, "max_budget as a string", e.json(master, "POST", "/key/update", map[string]any{"key": k.Key, "max_budget": "lots"}), 400, "max_budget")
+	e.ok(master, "POST", "/key/update", map[string]any{"key": k.Key, "max_budget": nil}, &upd)
+	var info struct {
+		Info keyInfo `json:"info"`
+	}
+	e.ok(master, "GET", "/key/info?key="+k.Key, nil, &info)
+	if upd.MaxBudget != nil || info.Info.MaxBudget != nil {
+		t.Errorf("max_budget null did not clear the budget: update %v, info %v", upd.MaxBudget, info.Info.MaxBudget)
+	}
 
 	// Delete: the key stops working.
 	if r := e.json(master, "POST", "/key/delete", map[string]any{"keys": []string{k.Key}}); r.status != 200 {

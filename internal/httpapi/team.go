@@ -13,17 +13,37 @@ import (
 
 // budgetRequest holds LiteLLM's budget fields, shared by keys, users and teams.
 type budgetRequest struct {
-	MaxBudget      *float64 `json:"max_budget"`
-	BudgetDuration *string  `json:"budget_duration"`
+	MaxBudget      nullableFloat `json:"max_budget"`
+	BudgetDuration *string       `json:"budget_duration"`
+}
+
+// nullableFloat tells an absent field (left as it is) from null (cleared,
+// as LiteLLM's /key/update clears max_budget) and a number.
+type nullableFloat struct {
+	Set   bool
+	Value *float64
+}
+
+func (n *nullableFloat) UnmarshalJSON(b []byte) error {
+	n.Set, n.Value = true, nil
+	if string(b) == "null" {
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err // an *json.UnmarshalTypeError; decode names the field
+	}
+	n.Value = &f
+	return nil
 }
 
 // apply sets the budget fields; a new duration restarts the period at now.
 func (r budgetRequest) apply(b *batchgate.Budget, now time.Time) error {
-	if r.MaxBudget != nil {
-		if *r.MaxBudget < 0 {
+	if r.MaxBudget.Set {
+		if v := r.MaxBudget.Value; v != nil && *v < 0 {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "max_budget", Message: "max_budget must not be negative"}
 		}
-		b.MaxBudget = r.MaxBudget
+		b.MaxBudget = r.MaxBudget.Value
 	}
 	if r.BudgetDuration != nil {
 		if *r.BudgetDuration == "" {

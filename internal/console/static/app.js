@@ -757,16 +757,15 @@ async function keysPage(main) {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const body = { key: k.token, ...keyBody(form, false) };
-      if (form.max_budget.value.trim() === '' && k.max_budget !== null) err.textContent = 'Clearing a budget is not supported; set a higher one.';
-      else {
-        try {
-          await api('/key/update', { method: 'POST', body });
-          d.close();
-          toast('Saved ' + keyName(k));
-          refresh();
-        } catch (x) {
-          err.textContent = x.message;
-        }
+      // An emptied budget field clears the budget (max_budget: null).
+      if (form.max_budget.value.trim() === '' && k.max_budget !== null) body.max_budget = null;
+      try {
+        await api('/key/update', { method: 'POST', body });
+        d.close();
+        toast('Saved ' + keyName(k));
+        refresh();
+      } catch (x) {
+        err.textContent = x.message;
       }
     });
   }
