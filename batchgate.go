@@ -242,6 +242,12 @@ type SpendLog struct {
 	Usage     Usage
 	Cost      float64
 	CreatedAt time.Time
+	// The prices the batch was billed at (USD per token) and where they
+	// came from (model_info, the built-in table, ...), for audits after
+	// the configuration has changed.
+	InputCostPerToken  float64
+	OutputCostPerToken float64
+	PriceSource        string
 }
 
 // Page selects a page of a listing ordered by creation time, newest first,

@@ -335,6 +335,7 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	b.Cost, b.Reserved = d.Price.Of(b.Usage), 0
 	if _, err := g.Store.RecordSpend(ctx, &batchgate.SpendLog{
 		BatchID: b.ID, Owner: b.Owner, Model: b.Model, ModelID: b.ModelID, Usage: b.Usage, Cost: b.Cost, CreatedAt: now,
+		InputCostPerToken: d.Price.Input, OutputCostPerToken: d.Price.Output, PriceSource: d.Price.Source,
 	}); err != nil {
 		return fmt.Errorf("bill batch %s: %w", b.ID, err)
 	}

@@ -160,11 +160,20 @@ func TestBatchCostBilledOnce(t *testing.T) {
 		CompletionTokens int64   `json:"completion_tokens"`
 		User             string  `json:"user"`
 		TeamID           string  `json:"team_id"`
+		Metadata         struct {
+			PriceSource        string  `json:"price_source"`
+			InputCostPerToken  float64 `json:"input_cost_per_token"`
+			OutputCostPerToken float64 `json:"output_cost_per_token"`
+		} `json:"metadata"`
 	}
 	g.ok(master, "GET", "/spend/logs", nil, &logs)
 	if len(logs) != 1 || logs[0].RequestID != b.ID || !near(logs[0].Spend, want) || logs[0].PromptTokens != mIn ||
 		logs[0].CompletionTokens != mOut || logs[0].User != "u-cost" || logs[0].TeamID != "t-cost" {
 		t.Errorf("spend logs = %+v, want one of $%v for %s", logs, want, b.ID)
+	}
+	// The row keeps the prices it was billed at, and their source.
+	if m := logs[0].Metadata; m.PriceSource != cost.SourceBatches || !near(m.InputCostPerToken, 0.000003) || !near(m.OutputCostPerToken, 0.000011) {
+		t.Errorf("spend log metadata = %+v; want the model_info batch prices", m)
 	}
 	var own []struct{ Spend float64 }
 	g.ok(key, "GET", "/spend/logs", nil, &own)

@@ -23,6 +23,9 @@ type spendLog struct {
 	CustomLLMProvider string    `json:"custom_llm_provider"`
 	User              string    `json:"user"`
 	TeamID            string    `json:"team_id"`
+	// Metadata carries what the batch was billed at: price_source,
+	// input_cost_per_token and output_cost_per_token (USD).
+	Metadata map[string]any `json:"metadata"`
 }
 
 // handleSpendLogs answers GET /spend/logs[?api_key=&user_id=&team_id=&request_id=].
@@ -53,5 +56,8 @@ func newSpendLog(l *batchgate.SpendLog) spendLog {
 		TotalTokens: l.Usage.InputTokens + l.Usage.OutputTokens, PromptTokens: l.Usage.InputTokens, CompletionTokens: l.Usage.OutputTokens,
 		StartTime: l.CreatedAt, EndTime: l.CreatedAt, Model: l.ModelID, ModelGroup: l.Model, CustomLLMProvider: "bedrock",
 		User: l.Owner.UserID, TeamID: l.Owner.TeamID,
+		Metadata: map[string]any{
+			"price_source": l.PriceSource, "input_cost_per_token": l.InputCostPerToken, "output_cost_per_token": l.OutputCostPerToken,
+		},
 	}
 }

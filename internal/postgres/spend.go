@@ -9,7 +9,8 @@ import (
 )
 
 const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
-	model, model_id, input_tokens, output_tokens, cost, created_at`
+	model, model_id, input_tokens, output_tokens, cost, created_at,
+	input_cost_per_token, output_cost_per_token, price_source`
 
 // RecordSpend bills a batch once: in one transaction it inserts s and adds
 // s.Cost to the spend of the key, the user and the team of s.Owner, each if
@@ -21,10 +22,11 @@ func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, err
 	var billed bool
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		n, err := affected(tx.Exec(ctx, `INSERT INTO spend_logs (`+spendColumns+`)
-			VALUES (`+placeholders(10)+`)
+			VALUES (`+placeholders(13)+`)
 			ON CONFLICT DO NOTHING`,
 			s.BatchID, s.Owner.KeyToken, s.Owner.UserID, s.Owner.TeamID, s.Model, s.ModelID,
-			s.Usage.InputTokens, s.Usage.OutputTokens, s.Cost, s.CreatedAt))
+			s.Usage.InputTokens, s.Usage.OutputTokens, s.Cost, s.CreatedAt,
+			s.InputCostPerToken, s.OutputCostPerToken, s.PriceSource))
 		if err != nil || n == 0 {
 			return err
 		}
@@ -67,7 +69,8 @@ func (db *DB) FindSpendLogs(ctx context.Context, scope batchgate.Scope) ([]*batc
 	logs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*batchgate.SpendLog, error) {
 		var s batchgate.SpendLog
 		if err := row.Scan(&s.BatchID, &s.Owner.KeyToken, &s.Owner.UserID, &s.Owner.TeamID,
-			&s.Model, &s.ModelID, &s.Usage.InputTokens, &s.Usage.OutputTokens, &s.Cost, &s.CreatedAt); err != nil {
+			&s.Model, &s.ModelID, &s.Usage.InputTokens, &s.Usage.OutputTokens, &s.Cost, &s.CreatedAt,
+			&s.InputCostPerToken, &s.OutputCostPerToken, &s.PriceSource); err != nil {
 			return nil, err
 		}
 		s.CreatedAt = utc(s.CreatedAt)

@@ -8,7 +8,8 @@ import (
 )
 
 const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
-	model, model_id, input_tokens, output_tokens, cost, created_at`
+	model, model_id, input_tokens, output_tokens, cost, created_at,
+	input_cost_per_token, output_cost_per_token, price_source`
 
 // RecordSpend bills a batch once: in one transaction it inserts s and adds
 // s.Cost to the spend of the key, the user and the team of s.Owner, each if
@@ -21,10 +22,11 @@ func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, err
 	}
 	defer tx.Rollback()
 	n, err := affected(tx.ExecContext(ctx, `INSERT INTO spend_logs (`+spendColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		s.BatchID, s.Owner.KeyToken, s.Owner.UserID, s.Owner.TeamID, s.Model, s.ModelID,
-		s.Usage.InputTokens, s.Usage.OutputTokens, s.Cost, millis(s.CreatedAt)))
+		s.Usage.InputTokens, s.Usage.OutputTokens, s.Cost, millis(s.CreatedAt),
+		s.InputCostPerToken, s.OutputCostPerToken, s.PriceSource))
 	if err != nil {
 		return false, fmt.Errorf("sqlite: record spend: %w", err)
 	}
@@ -71,7 +73,8 @@ func (db *DB) FindSpendLogs(ctx context.Context, scope batchgate.Scope) ([]*batc
 			createdAt int64
 		)
 		if err := rows.Scan(&s.BatchID, &s.Owner.KeyToken, &s.Owner.UserID, &s.Owner.TeamID,
-			&s.Model, &s.ModelID, &s.Usage.InputTokens, &s.Usage.OutputTokens, &s.Cost, &createdAt); err != nil {
+			&s.Model, &s.ModelID, &s.Usage.InputTokens, &s.Usage.OutputTokens, &s.Cost, &createdAt,
+			&s.InputCostPerToken, &s.OutputCostPerToken, &s.PriceSource); err != nil {
 			return nil, fmt.Errorf("sqlite: find spend logs: %w", err)
 		}
 		s.CreatedAt = fromMillis(createdAt)
