@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsbedrock "github.com/aws/aws-sdk-go-v2/service/bedrock"
+	bedrocktypes "github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/bedrocksim"
@@ -173,19 +174,26 @@ func (e *opsEnv) wait(ids []string, within time.Duration) map[string]*batchgate.
 
 // jobs lists the emulator's jobs by name.
 func (e *opsEnv) jobs() map[string]int {
-	e.t.Helper()
 	names := map[string]int{}
+	for _, j := range e.jobSummaries() {
+		names[aws.ToString(j.JobName)]++
+	}
+	return names
+}
+
+// jobSummaries lists every job of the emulator.
+func (e *opsEnv) jobSummaries() []bedrocktypes.ModelInvocationJobSummary {
+	e.t.Helper()
+	var all []bedrocktypes.ModelInvocationJobSummary
 	p := awsbedrock.NewListModelInvocationJobsPaginator(e.bedrock, &awsbedrock.ListModelInvocationJobsInput{MaxResults: aws.Int32(1000)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(context.Background())
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		for _, j := range out.InvocationJobSummaries {
-			names[aws.ToString(j.JobName)]++
-		}
+		all = append(all, out.InvocationJobSummaries...)
 	}
-	return names
+	return all
 }
 
 // maxOverlap is the most emulator jobs active (between submit and end) at
@@ -197,18 +205,11 @@ func (e *opsEnv) maxOverlap() int {
 		delta int
 	}
 	var edges []edge
-	p := awsbedrock.NewListModelInvocationJobsPaginator(e.bedrock, &awsbedrock.ListModelInvocationJobsInput{MaxResults: aws.Int32(1000)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			e.t.Fatal(err)
+	for _, j := range e.jobSummaries() {
+		if j.SubmitTime == nil || j.EndTime == nil {
+			e.t.Fatalf("job %s has no submit or end time", aws.ToString(j.JobName))
 		}
-		for _, j := range out.InvocationJobSummaries {
-			if j.SubmitTime == nil || j.EndTime == nil {
-				e.t.Fatalf("job %s has no submit or end time", aws.ToString(j.JobName))
-			}
-			edges = append(edges, edge{*j.SubmitTime, +1}, edge{*j.EndTime, -1})
-		}
+		edges = append(edges, edge{*j.SubmitTime, +1}, edge{*j.EndTime, -1})
 	}
 	// Ends sort before starts at the same instant: a slot freed and
 	// reused within one timestamp tick is not an overlap.
