@@ -6,11 +6,11 @@ import (
 )
 
 // A hand-written encoder for the records that carry most of a batch's bytes
-// (Claude's messages body): the prompt text is escaped eight bytes at a time
-// where encoding/json goes byte by byte (its string escaping was the largest
-// cost of an upload). The output is byte for byte what marshal gives
-// (FuzzToBedrock checks it); fields that are rare or not plain text go
-// through marshal.
+// (the Claude, Nova, Converse, Llama and Mistral prompt bodies): the prompt
+// text is escaped eight bytes at a time where encoding/json goes byte by
+// byte (its string escaping was the largest cost of an upload). The output
+// is byte for byte what marshal gives (FuzzToBedrock checks it for every
+// family); fields that are rare or not plain text go through marshal.
 
 const hexDigits = "0123456789abcdef"
 
@@ -89,89 +89,112 @@ func appendMarshal(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), err
 }
 
-// appendJSON appends the body as marshal would encode it.
-func (b *claudeBody) appendJSON(dst []byte) ([]byte, error) {
-	var err error
-	dst = append(dst, `{"anthropic_version":`...)
-	dst = appendString(dst, b.AnthropicVersion)
-	dst = append(dst, `,"max_tokens":`...)
-	dst = strconv.AppendInt(dst, b.MaxTokens, 10)
-	if len(b.System) > 0 {
-		dst = append(dst, `,"system":`...)
-		if dst, err = appendClaudeBlocks(dst, b.System); err != nil {
-			return nil, err
-		}
-	}
-	dst = append(dst, `,"messages":`...)
-	if b.Messages == nil {
-		dst = append(dst, "null"...)
-	} else {
-		dst = append(dst, '[')
-		for i := range b.Messages {
-			m := &b.Messages[i]
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"role":`...)
-			dst = appendString(dst, m.Role)
-			dst = append(dst, `,"content":`...)
-			if m.Content == nil {
-				dst = append(dst, "null"...)
-			} else if dst, err = appendClaudeBlocks(dst, m.Content); err != nil {
-				return nil, err
-			}
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
-	// The rest are rare, small, or not text: as marshal has them.
-	rest := []struct {
-		key   string
-		value any
-		omit  bool
-	}{
-		{"temperature", b.Temperature, b.Temperature == nil},
-		{"top_p", b.TopP, b.TopP == nil},
-		{"top_k", b.TopK, b.TopK == nil},
-		{"stop_sequences", b.StopSequences, len(b.StopSequences) == 0},
-		{"tools", b.Tools, len(b.Tools) == 0},
-		{"tool_choice", b.ToolChoice, b.ToolChoice == nil},
-		{"thinking", b.Thinking, b.Thinking == nil},
-	}
-	for _, f := range rest {
+// handEncoded is a modelInput that appends itself as marshal would encode
+// it; appendRecord uses it instead of encoding/json.
+type handEncoded interface {
+	appendJSON(dst []byte) ([]byte, error)
+}
+
+// jsonField is one member of an object appendObject writes, in the order
+// and with the omitempty of the struct's tags: a string by appendString
+// (str), an integer (num), a value by hand (enc), or else by marshal (v).
+type jsonField struct {
+	key  string
+	omit bool
+	str  *string
+	num  *int64
+	enc  func([]byte) ([]byte, error)
+	v    any
+}
+
+func appendObject(dst []byte, fields ...jsonField) ([]byte, error) {
+	dst = append(dst, '{')
+	n := 0
+	for i := range fields {
+		f := &fields[i]
 		if f.omit {
 			continue
 		}
-		dst = append(append(append(dst, ',', '"'), f.key...), '"', ':')
-		if dst, err = appendMarshal(dst, f.value); err != nil {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		n++
+		dst = append(appendString(dst, f.key), ':')
+		var err error
+		switch {
+		case f.str != nil:
+			dst = appendString(dst, *f.str)
+		case f.num != nil:
+			dst = strconv.AppendInt(dst, *f.num, 10)
+		case f.enc != nil:
+			dst, err = f.enc(dst)
+		default:
+			dst, err = appendMarshal(dst, f.v)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	return append(dst, '}'), nil
 }
 
-// appendClaudeBlocks appends a non-nil list of content blocks: text blocks
-// by hand, the others (images, documents, tool use and results) by marshal.
-func appendClaudeBlocks(dst []byte, blocks []claudeBlock) ([]byte, error) {
+// appendList appends a JSON array of n elements, or null when isNil (a nil
+// slice, as encoding/json writes it).
+func appendList(dst []byte, n int, isNil bool, elem func(dst []byte, i int) ([]byte, error)) ([]byte, error) {
+	if isNil {
+		return append(dst, "null"...), nil
+	}
 	dst = append(dst, '[')
-	for i := range blocks {
-		bl := &blocks[i]
+	for i := range n {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if bl.Type != "text" || bl.Text == nil || bl.Source != nil || bl.Title != "" || bl.ID != "" ||
-			bl.Name != "" || len(bl.Input) > 0 || bl.ToolUseID != "" || bl.Content != nil {
-			var err error
-			if dst, err = appendMarshal(dst, bl); err != nil {
-				return nil, err
-			}
-			continue
+		var err error
+		if dst, err = elem(dst, i); err != nil {
+			return nil, err
 		}
-		dst = append(dst, `{"type":"text","text":`...)
-		dst = appendString(dst, *bl.Text)
-		dst = append(dst, '}')
 	}
 	return append(dst, ']'), nil
+}
+
+// Anthropic Claude (claude.go).
+
+func (b *claudeBody) appendJSON(dst []byte) ([]byte, error) {
+	return appendObject(dst,
+		jsonField{key: "anthropic_version", str: &b.AnthropicVersion},
+		jsonField{key: "max_tokens", num: &b.MaxTokens},
+		jsonField{key: "system", omit: len(b.System) == 0, enc: func(d []byte) ([]byte, error) { return appendClaudeBlocks(d, b.System) }},
+		jsonField{key: "messages", enc: func(d []byte) ([]byte, error) {
+			return appendList(d, len(b.Messages), b.Messages == nil, func(d []byte, i int) ([]byte, error) {
+				m := &b.Messages[i]
+				return appendObject(d,
+					jsonField{key: "role", str: &m.Role},
+					jsonField{key: "content", enc: func(d []byte) ([]byte, error) { return appendClaudeBlocks(d, m.Content) }})
+			})
+		}},
+		// The rest are rare, small, or not text: as marshal has them.
+		jsonField{key: "temperature", omit: b.Temperature == nil, v: b.Temperature},
+		jsonField{key: "top_p", omit: b.TopP == nil, v: b.TopP},
+		jsonField{key: "top_k", omit: b.TopK == nil, num: b.TopK},
+		jsonField{key: "stop_sequences", omit: len(b.StopSequences) == 0, v: b.StopSequences},
+		jsonField{key: "tools", omit: len(b.Tools) == 0, v: b.Tools},
+		jsonField{key: "tool_choice", omit: b.ToolChoice == nil, v: b.ToolChoice},
+		jsonField{key: "thinking", omit: b.Thinking == nil, v: b.Thinking},
+	)
+}
+
+// appendClaudeBlocks appends a list of content blocks: text blocks by hand,
+// the others (images, documents, tool use and results) by marshal.
+func appendClaudeBlocks(dst []byte, blocks []claudeBlock) ([]byte, error) {
+	return appendList(dst, len(blocks), blocks == nil, func(dst []byte, i int) ([]byte, error) {
+		bl := &blocks[i]
+		if bl.Type != "text" || bl.Text == nil || bl.Source != nil || bl.Title != "" || bl.ID != "" ||
+			bl.Name != "" || len(bl.Input) > 0 || bl.ToolUseID != "" || bl.Content != nil {
+			return appendMarshal(dst, bl)
+		}
+		dst = append(dst, `{"type":"text","text":`...)
+		return append(appendString(dst, *bl.Text), '}'), nil
+	})
 }
 
 // textBytes estimates the encoded size of a body's text, to size the
@@ -192,4 +215,70 @@ func (b *claudeBody) textBytes() int {
 		add(b.Messages[i].Content)
 	}
 	return n
+}
+
+// Amazon Nova and the Converse body (nova.go).
+
+func (b *novaBody) appendJSON(dst []byte) ([]byte, error) {
+	return appendObject(dst,
+		jsonField{key: "schemaVersion", str: &b.SchemaVersion},
+		jsonField{key: "system", omit: len(b.System) == 0, enc: func(d []byte) ([]byte, error) { return appendNovaBlocks(d, b.System) }},
+		jsonField{key: "messages", enc: func(d []byte) ([]byte, error) { return appendNovaMessages(d, b.Messages) }},
+		jsonField{key: "inferenceConfig", omit: b.InferenceConfig == nil, v: b.InferenceConfig},
+		jsonField{key: "toolConfig", omit: b.ToolConfig == nil, v: b.ToolConfig},
+	)
+}
+
+func (b *converseBody) appendJSON(dst []byte) ([]byte, error) {
+	return appendObject(dst,
+		jsonField{key: "messages", enc: func(d []byte) ([]byte, error) { return appendNovaMessages(d, b.Messages) }},
+		jsonField{key: "system", omit: len(b.System) == 0, enc: func(d []byte) ([]byte, error) { return appendNovaBlocks(d, b.System) }},
+		jsonField{key: "inferenceConfig", omit: b.InferenceConfig == nil, v: b.InferenceConfig},
+		jsonField{key: "additionalModelRequestFields", omit: len(b.AdditionalModelRequestFields) == 0, v: b.AdditionalModelRequestFields},
+	)
+}
+
+func appendNovaMessages(dst []byte, msgs []novaMessage) ([]byte, error) {
+	return appendList(dst, len(msgs), msgs == nil, func(d []byte, i int) ([]byte, error) {
+		m := &msgs[i]
+		return appendObject(d,
+			jsonField{key: "role", str: &m.Role},
+			jsonField{key: "content", enc: func(d []byte) ([]byte, error) { return appendNovaBlocks(d, m.Content) }})
+	})
+}
+
+// appendNovaBlocks appends content blocks: text by hand, the others
+// (images, tool use and results) by marshal.
+func appendNovaBlocks(dst []byte, blocks []novaBlock) ([]byte, error) {
+	return appendList(dst, len(blocks), blocks == nil, func(dst []byte, i int) ([]byte, error) {
+		bl := &blocks[i]
+		if bl.Text == nil || bl.Image != nil || bl.ToolUse != nil || bl.ToolResult != nil {
+			return appendMarshal(dst, bl)
+		}
+		return append(appendString(append(dst, `{"text":`...), *bl.Text), '}'), nil
+	})
+}
+
+// Meta Llama and Mistral's prompt models (llama.go, mistral.go): one long
+// prompt string.
+
+func (b *llamaBody) appendJSON(dst []byte) ([]byte, error) {
+	return appendObject(dst,
+		jsonField{key: "prompt", str: &b.Prompt},
+		jsonField{key: "temperature", omit: b.Temperature == nil, v: b.Temperature},
+		jsonField{key: "top_p", omit: b.TopP == nil, v: b.TopP},
+		jsonField{key: "max_gen_len", omit: b.MaxGenLen == nil, num: b.MaxGenLen},
+		jsonField{key: "images", omit: len(b.Images) == 0, v: b.Images},
+	)
+}
+
+func (b *mistralTextBody) appendJSON(dst []byte) ([]byte, error) {
+	return appendObject(dst,
+		jsonField{key: "prompt", str: &b.Prompt},
+		jsonField{key: "max_tokens", omit: b.MaxTokens == nil, num: b.MaxTokens},
+		jsonField{key: "stop", omit: len(b.Stop) == 0, v: b.Stop},
+		jsonField{key: "temperature", omit: b.Temperature == nil, v: b.Temperature},
+		jsonField{key: "top_p", omit: b.TopP == nil, v: b.TopP},
+		jsonField{key: "top_k", omit: b.TopK == nil, num: b.TopK},
+	)
 }

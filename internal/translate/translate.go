@@ -229,8 +229,10 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // appendRecord appends the Bedrock record {"recordId":…,"modelInput":…}.
 func appendRecord(dst []byte, id string, input any) ([]byte, error) {
-	if b, ok := input.(*claudeBody); ok { // most bytes of most batches: by hand (jsonenc.go)
-		dst = slices.Grow(dst, len(id)+b.textBytes()+256)
+	if b, ok := input.(handEncoded); ok { // most bytes of most batches: by hand (jsonenc.go)
+		if c, ok := b.(*claudeBody); ok {
+			dst = slices.Grow(dst, len(id)+c.textBytes()+256)
+		}
 		dst = append(appendString(append(dst, `{"recordId":`...), id), `,"modelInput":`...)
 		dst, err := b.appendJSON(dst)
 		return append(dst, '}'), err
