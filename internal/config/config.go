@@ -94,9 +94,36 @@ type ModelInfo struct {
 // (bedrock-batch-spec §2.6).
 const DefaultMinRecordsPerJob = 100
 
-// BedrockModelID returns the deployment's Bedrock model id without the "bedrock/" prefix.
+// BedrockModelID returns the deployment's Bedrock model id: model without
+// the "bedrock/" prefix and LiteLLM's "converse/" or "invoke/" route.
 func (p LiteLLMParams) BedrockModelID() string {
-	return strings.TrimPrefix(p.Model, "bedrock/")
+	_, id := p.route()
+	return id
+}
+
+// route splits model into LiteLLM's route ("converse", "invoke" or "") and
+// the Bedrock model id.
+func (p LiteLLMParams) route() (route, id string) {
+	id = strings.TrimPrefix(p.Model, "bedrock/")
+	for _, r := range []string{"converse", "invoke"} {
+		if rest, ok := strings.CutPrefix(id, r+"/"); ok {
+			return r, rest
+		}
+	}
+	return "", id
+}
+
+// Invocation is the batch job's modelInvocationType: invocation_type when
+// set, else Converse for a "bedrock/converse/..." model (LiteLLM's route),
+// else InvokeModel ("").
+func (p LiteLLMParams) Invocation() string {
+	if p.InvocationType != "" {
+		return p.InvocationType
+	}
+	if r, _ := p.route(); r == "converse" {
+		return "Converse"
+	}
+	return ""
 }
 
 // MinRecords returns the minimum number of records per job for the deployment.
@@ -339,6 +366,9 @@ func (c *Config) validate(refs map[string]string) error {
 		case "", "InvokeModel", "Converse":
 		default:
 			return &Error{Field: lp + ".invocation_type", Message: fmt.Sprintf("%q must be InvokeModel or Converse", p.InvocationType)}
+		}
+		if r, _ := p.route(); (r == "converse" && p.InvocationType == "InvokeModel") || (r == "invoke" && p.InvocationType == "Converse") {
+			return &Error{Field: lp + ".invocation_type", Message: fmt.Sprintf("%q contradicts the model's bedrock/%s/ route", p.InvocationType, r)}
 		}
 		if p.MinRecordsPerJob != nil && *p.MinRecordsPerJob < 0 {
 			return &Error{Field: lp + ".min_records_per_job", Message: "must not be negative"}

@@ -125,6 +125,7 @@ func TestErrorsNameTheField(t *testing.T) {
 		{"ErrUnsetEnv", base("      s3_bucket_name: bkt\n      aws_batch_role_arn: os.environ/ROLE\n"), "model_list[0].litellm_params.aws_batch_role_arn", "environment variable ROLE is not set", nil},
 		{"ErrHalfCredentials", base(ok + "      s3_access_key_id: AKID\n"), "model_list[0].litellm_params.s3_secret_access_key", "together", nil},
 		{"ErrInvocationType", base(ok + "      invocation_type: Stream\n"), "model_list[0].litellm_params.invocation_type", "InvokeModel or Converse", nil},
+		{"ErrRouteContradicted", strings.Replace(base(ok+"      invocation_type: InvokeModel\n"), "bedrock/anthropic", "bedrock/converse/anthropic", 1), "model_list[0].litellm_params.invocation_type", "bedrock/converse/", nil},
 		{"ErrEndpoint", base(ok + "      s3_endpoint_url: localhost:9000\n"), "model_list[0].litellm_params.s3_endpoint_url", "http", nil},
 		{"ErrType", base(ok + "      min_records_per_job: many\n"), "config.yaml", "many", nil},
 		{"ErrNegativePrice", base(ok + "    model_info:\n      input_cost_per_token_batches: -1\n"), "model_list[0].model_info.input_cost_per_token_batches", "negative", nil},
@@ -142,5 +143,23 @@ func TestErrorsNameTheField(t *testing.T) {
 				t.Errorf("err = %q, want field %q and message containing %q", ce, tt.field, tt.msg)
 			}
 		})
+	}
+}
+
+// TestLiteLLMRoutes: LiteLLM's bedrock/converse/ and bedrock/invoke/ model
+// routes give the Bedrock model id without the route, and converse/ the
+// Converse invocation type unless invocation_type says otherwise.
+func TestLiteLLMRoutes(t *testing.T) {
+	for _, tt := range []struct{ model, invocation, wantID, wantInvocation string }{
+		{"bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", "", "us.anthropic.claude-3-5-haiku-20241022-v1:0", ""},
+		{"bedrock/converse/us.anthropic.claude-3-5-haiku-20241022-v1:0", "", "us.anthropic.claude-3-5-haiku-20241022-v1:0", "Converse"},
+		{"bedrock/invoke/us.amazon.nova-lite-v1:0", "", "us.amazon.nova-lite-v1:0", ""},
+		{"bedrock/amazon.nova-lite-v1:0", "Converse", "amazon.nova-lite-v1:0", "Converse"},
+		{"bedrock/converse/amazon.nova-lite-v1:0", "Converse", "amazon.nova-lite-v1:0", "Converse"},
+	} {
+		p := LiteLLMParams{Model: tt.model, InvocationType: tt.invocation}
+		if id, inv := p.BedrockModelID(), p.Invocation(); id != tt.wantID || inv != tt.wantInvocation {
+			t.Errorf("%s (invocation_type %q): model id %q, invocation %q; want %q, %q", tt.model, tt.invocation, id, inv, tt.wantID, tt.wantInvocation)
+		}
 	}
 }

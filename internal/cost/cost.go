@@ -96,7 +96,7 @@ func baseModelID(id string) string {
 // else the built-in table's on-demand price halved.
 func For(m config.Model) Price {
 	mi := m.ModelInfo
-	table, known := onDemand[baseModelID(m.LiteLLMParams.Model)]
+	table, known := onDemand[baseModelID(m.LiteLLMParams.BedrockModelID())]
 	pick := func(batch, onDemand *float64, tableUSDPerM float64) (float64, string) {
 		switch {
 		case batch != nil:

@@ -147,7 +147,7 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
 		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
 		InputURI: "s3://" + f.Bucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
-		TimeoutHours: hours, InvocationType: p.InvocationType,
+		TimeoutHours: hours, InvocationType: p.Invocation(),
 		Tags: map[string]string{"batchgate-batch-id": b.ID},
 	})
 	switch {

@@ -43,7 +43,7 @@ func (d *Deployment) ModelID() string { return d.LiteLLMParams.BedrockModelID() 
 
 func (d *Deployment) translateOptions() translate.Options {
 	id := d.ModelID()
-	return translate.Options{ModelID: id, Family: translate.FamilyOf(id), InvocationType: d.LiteLLMParams.InvocationType}
+	return translate.Options{ModelID: id, Family: translate.FamilyOf(id), InvocationType: d.LiteLLMParams.Invocation()}
 }
 
 // Caller is the authenticated principal of a request.

@@ -67,7 +67,7 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 		arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
 			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
 			InputURI: "s3://" + f.Bucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
-			TimeoutHours: hours, InvocationType: p.InvocationType,
+			TimeoutHours: hours, InvocationType: p.Invocation(),
 			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
 		})
 		if bedrock.Permanent(err) {

@@ -34,7 +34,8 @@ var familyModels = []config.Model{
 	{ModelName: "qwen", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/qwen.qwen3-32b-v1:0"}},
 	{ModelName: "deepseek", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/deepseek.v3-v1:0"}},
 	{ModelName: "titan-embed", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/amazon.titan-embed-text-v2:0"}},
-	{ModelName: "claude-converse", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", InvocationType: "Converse"}},
+	// LiteLLM's bedrock/converse/ route selects Converse, as invocation_type does.
+	{ModelName: "claude-converse", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/converse/us.anthropic.claude-3-5-haiku-20241022-v1:0"}},
 	{ModelName: "nova-converse", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/amazon.nova-pro-v1:0", InvocationType: "Converse"}},
 	// A batch of more than 4 records runs as several Bedrock jobs.
 	{ModelName: "claude-split", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/anthropic.claude-3-haiku-20240307-v1:0"}, ModelInfo: config.ModelInfo{BatchMaxRecordsPerJob: &splitRecords}},
