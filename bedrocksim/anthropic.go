@@ -23,8 +23,10 @@ type claudeResponse struct {
 
 type claudeBlock struct {
 	Type string
-	Text string
-	// tool_use blocks (see MarshalJSON)
+	Text string // the text, or a thinking block's thinking
+	// thinking blocks (see MarshalJSON)
+	Signature string
+	// tool_use blocks
 	ID, Name, Input string
 }
 
@@ -72,27 +74,42 @@ func invokeAnthropic(c *modelCall) (any, usage, error) {
 		return nil, usage{}, fmt.Errorf(
 			"max_tokens: %d > %d, which is the maximum allowed number of output tokens for %s", maxTokens, limit, name)
 	}
+	thinking := false
 	if t, ok, _ := in.object("thinking", false); ok {
 		if budget, ok, _ := t.integer("budget_tokens", false, 0, 1<<31); ok && budget >= maxTokens {
 			return nil, usage{}, fmt.Errorf("`max_tokens` must be greater than `thinking.budget_tokens`")
 		}
+		thinking = t.m["type"] == "enabled"
+	}
+	tool, forced := anthropicForcedTool(c.input)
+	if thinking && forced {
+		return nil, usage{}, errThinkingForcedTool
+	}
+	// Extended thinking comes first and counts toward max_tokens and the
+	// output tokens.
+	var content []claudeBlock
+	var thoughtTokens int64
+	if thinking {
+		th := claudeThought(c)
+		thoughtTokens = tokens(th.text)
+		content = append(content, claudeBlock{Type: "thinking", Text: th.text, Signature: th.signature})
 	}
 	stops, _ := in.strings("stop_sequences", 0)
 	msgs := c.input["messages"].([]any)
-	g := generate(replyTo(lastUserText(msgs, "content", anthropicText)), maxTokens, stops)
+	g := generate(replyTo(lastUserText(msgs, "content", anthropicText)), max(maxTokens-thoughtTokens, 1), stops)
 	resp := claudeResponse{
 		ID:         "msg_bdrk_" + idFrom(c.recordID+digest(textOf(c.input)), 24, base62),
 		Type:       "message",
 		Role:       "assistant",
 		Model:      name,
-		Content:    []claudeBlock{{Type: "text", Text: g.text}},
+		Content:    append(content, claudeBlock{Type: "text", Text: g.text}),
 		StopReason: map[string]string{"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}[g.stop],
-		Usage:      claudeUsage{InputTokens: inputTokens(textOf(map[string]any{"s": c.input["system"], "m": msgs})), OutputTokens: g.outputTokens},
+		Usage:      claudeUsage{InputTokens: inputTokens(textOf(map[string]any{"s": c.input["system"], "m": msgs})), OutputTokens: thoughtTokens + g.outputTokens},
 	}
 	if g.stopSequence != "" {
 		resp.StopSequence = &g.stopSequence
 	}
-	if tool, ok := anthropicForcedTool(c.input); ok {
+	if forced {
 		args := tool.arguments()
 		resp.Content = []claudeBlock{{Type: "tool_use", ID: "toolu_bdrk_" + idFrom(resp.ID, 24, base62), Name: tool.name, Input: args}}
 		resp.StopReason, resp.StopSequence, resp.Usage.OutputTokens = "tool_use", nil, tokens(args)

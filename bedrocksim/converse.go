@@ -1,6 +1,7 @@
 package bedrocksim
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -22,12 +23,31 @@ type converseOutput struct {
 }
 
 type converseMessage struct {
-	Role    string         `json:"role"`
-	Content []converseText `json:"content"`
+	Role    string          `json:"role"`
+	Content []converseBlock `json:"content"`
 }
 
-type converseText struct {
-	Text string `json:"text"`
+// converseBlock is a content block of a Converse (or Nova) answer: exactly
+// one of text, toolUse and reasoningContent is set.
+type converseBlock struct {
+	Text             *string                   `json:"text,omitempty"`
+	ToolUse          *converseToolUse          `json:"toolUse,omitempty"`
+	ReasoningContent *converseReasoningContent `json:"reasoningContent,omitempty"`
+}
+
+type converseToolUse struct {
+	ToolUseID string          `json:"toolUseId"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
+}
+
+type converseReasoningContent struct {
+	ReasoningText converseReasoningText `json:"reasoningText"`
+}
+
+type converseReasoningText struct {
+	Text      string `json:"text"`
+	Signature string `json:"signature,omitempty"`
 }
 
 type converseUsage struct {
@@ -52,15 +72,60 @@ func invokeConverse(c *modelCall) (any, usage, error) {
 		stops, _ = ic.strings("stopSequences", 0)
 	}
 	msgs := c.input["messages"].([]any)
-	g := generate(replyTo(lastUserText(msgs, "content", blocksText)), maxTokens, stops)
 	in0 := inputTokens(textOf(map[string]any{"s": c.input["system"], "m": msgs}))
-	resp := converseResponse{
-		Output:     converseOutput{Message: converseMessage{Role: "assistant", Content: []converseText{{Text: g.text}}}},
-		StopReason: map[string]string{"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}[g.stop],
-		Usage:      converseUsage{InputTokens: in0, OutputTokens: g.outputTokens, TotalTokens: in0 + g.outputTokens},
-		Metrics:    converseMetrics{LatencyMS: 100 + g.outputTokens*10},
+	// Claude's extended thinking comes first, as a reasoningContent block,
+	// and counts toward maxTokens and the output tokens.
+	var content []converseBlock
+	var thought int64
+	tool, forced := converseForcedTool(c.input)
+	if c.model.family == anthropicFamily && converseThinking(c.input) {
+		if forced {
+			return nil, usage{}, errThinkingForcedTool
+		}
+		if budget := converseThinkingBudget(c.input); maxTokens > 0 && budget >= maxTokens {
+			return nil, usage{}, message("The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`")
+		}
+		th := claudeThought(c)
+		thought = tokens(th.text)
+		content = append(content, converseBlock{ReasoningContent: &converseReasoningContent{
+			ReasoningText: converseReasoningText{Text: th.text, Signature: th.signature}}})
+		if maxTokens > 0 {
+			maxTokens = max(maxTokens-thought, 1)
+		}
 	}
-	return resp, usage{in0, g.outputTokens}, nil
+	g := generate(replyTo(lastUserText(msgs, "content", blocksText)), maxTokens, stops)
+	content = append(content, converseBlock{Text: &g.text})
+	stop := map[string]string{"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}[g.stop]
+	out := g.outputTokens
+	if forced {
+		content, stop, out = []converseBlock{tool.converseUse(c, "tooluse_")}, "tool_use", tokens(tool.arguments())
+	}
+	out += thought
+	resp := converseResponse{
+		Output:     converseOutput{Message: converseMessage{Role: "assistant", Content: content}},
+		StopReason: stop,
+		Usage:      converseUsage{InputTokens: in0, OutputTokens: out, TotalTokens: in0 + out},
+		Metrics:    converseMetrics{LatencyMS: 100 + out*10},
+	}
+	return resp, usage{in0, out}, nil
+}
+
+// converseThinkingBudget is the budget_tokens of Claude's thinking in a
+// Converse body (0 when absent or not an integer).
+func converseThinkingBudget(input map[string]any) int64 {
+	extra, _ := input["additionalModelRequestFields"].(map[string]any)
+	th, _ := extra["thinking"].(map[string]any)
+	n, _ := th["budget_tokens"].(json.Number)
+	v, _ := n.Int64()
+	return v
+}
+
+// converseThinking reports whether a Converse body turns on Claude's
+// extended thinking (additionalModelRequestFields.thinking.type enabled).
+func converseThinking(input map[string]any) bool {
+	extra, _ := input["additionalModelRequestFields"].(map[string]any)
+	th, _ := extra["thinking"].(map[string]any)
+	return th["type"] == "enabled"
 }
 
 // checkConverse checks a Converse request body (bedrock-runtime ConverseRequest

@@ -27,8 +27,16 @@ type mistralChoice struct {
 }
 
 type mistralMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	Role      string            `json:"role"`
+	Content   string            `json:"content"`
+	ToolCalls []mistralToolCall `json:"tool_calls,omitempty"`
+}
+
+// mistralToolCall is a call in Mistral's shape: no type, arguments as JSON
+// text, an id of 9 letters and digits.
+type mistralToolCall struct {
+	ID       string           `json:"id"`
+	Function chatToolFunction `json:"function"`
 }
 
 // mistralMaxTokens is the largest max_tokens the Mistral models accept.
@@ -37,7 +45,7 @@ const mistralMaxTokens = 8192
 func invokeMistral(c *modelCall) (any, usage, error) {
 	in := obj{m: c.input, path: "#"}
 	if _, chat := c.input["messages"]; chat {
-		return mistralChat(in)
+		return mistralChat(c, in)
 	}
 	if err := in.allow("prompt", "max_tokens", "stop", "temperature", "top_p", "top_k"); err != nil {
 		return nil, usage{}, malformed(err)
@@ -58,7 +66,7 @@ func invokeMistral(c *modelCall) (any, usage, error) {
 	return resp, usage{inputTokens(prompt), g.outputTokens}, nil
 }
 
-func mistralChat(in obj) (any, usage, error) {
+func mistralChat(c *modelCall, in obj) (any, usage, error) {
 	if err := in.allow("messages", "tools", "tool_choice", "max_tokens", "top_p", "temperature"); err != nil {
 		return nil, usage{}, malformed(err)
 	}
@@ -89,7 +97,15 @@ func mistralChat(in obj) (any, usage, error) {
 	resp := mistralChatResponse{Choices: []mistralChoice{{
 		Message: mistralMessage{Role: "assistant", Content: g.text}, StopReason: mistralStop(g),
 	}}}
-	return resp, usage{inputTokens(textOf(msgs)), g.outputTokens}, nil
+	out := g.outputTokens
+	if tool, ok := mistralForcedTool(c.input); ok {
+		args := tool.arguments()
+		id := idFrom(c.recordID+digest(textOf(c.input)), 9, base62)
+		resp.Choices[0].Message = mistralMessage{Role: "assistant", Content: "",
+			ToolCalls: []mistralToolCall{{ID: id, Function: chatToolFunction{Name: tool.name, Arguments: args}}}}
+		resp.Choices[0].StopReason, out = "tool_calls", tokens(args)
+	}
+	return resp, usage{inputTokens(textOf(msgs)), out}, nil
 }
 
 func mistralCommon(in obj) (int64, []string, error) {

@@ -42,11 +42,17 @@ func invokeNova(c *modelCall) (any, usage, error) {
 	g := generate(replyTo(lastUserText(msgs, "content", blocksText)), maxTokens, stops)
 	in0 := inputTokens(textOf(map[string]any{"s": c.input["system"], "m": msgs}))
 	resp := novaResponse{
-		Output:     converseOutput{Message: converseMessage{Role: "assistant", Content: []converseText{{Text: g.text}}}},
+		Output:     converseOutput{Message: converseMessage{Role: "assistant", Content: []converseBlock{{Text: &g.text}}}},
 		StopReason: map[string]string{"end": "end_turn", "max_tokens": "max_tokens", "stop_sequence": "stop_sequence"}[g.stop],
 		Usage:      novaUsage{InputTokens: in0, OutputTokens: g.outputTokens, TotalTokens: in0 + g.outputTokens},
 	}
-	return resp, usage{in0, g.outputTokens}, nil
+	if tool, ok := converseForcedTool(c.input); ok {
+		out := tokens(tool.arguments())
+		resp.Output.Message.Content = []converseBlock{tool.converseUse(c, "tooluse_")}
+		resp.StopReason = "tool_use"
+		resp.Usage.OutputTokens, resp.Usage.TotalTokens = out, in0+out
+	}
+	return resp, usage{in0, resp.Usage.OutputTokens}, nil
 }
 
 // checkNova checks the body and returns the output limit and stop sequences;

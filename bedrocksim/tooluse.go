@@ -6,10 +6,11 @@ import (
 )
 
 // Tool use. A request that forces a tool (Anthropic tool_choice any/tool,
-// Chat Completions tool_choice required/function) is answered with a call of
-// that tool whose arguments are a sample of its input schema, so that
-// clients can test their tool-call handling; with tool_choice auto the
-// emulator answers with text, as a model that chose not to call a tool.
+// Chat Completions tool_choice required/function, Mistral tool_choice any,
+// Nova and Converse toolChoice any/tool) is answered with a call of that
+// tool whose arguments are a sample of its input schema, so that clients can
+// test their tool-call handling; with tool_choice auto the emulator answers
+// with text, as a model that chose not to call a tool.
 
 // forcedTool is the tool a request must call.
 type forcedTool struct {
@@ -54,6 +55,22 @@ func chatForcedTool(input map[string]any) (forcedTool, bool) {
 	default:
 		return forcedTool{}, false
 	}
+	return chatTool(input, want)
+}
+
+// mistralForcedTool returns the tool a Mistral chat body forces: Bedrock's
+// Mistral Large takes tool_choice "any" (not OpenAI's "required") and has
+// no way to name one tool.
+func mistralForcedTool(input map[string]any) (forcedTool, bool) {
+	if input["tool_choice"] != "any" {
+		return forcedTool{}, false
+	}
+	return chatTool(input, "")
+}
+
+// chatTool returns the tool named want (the first one when want is "") of
+// an OpenAI-style tools array.
+func chatTool(input map[string]any, want string) (forcedTool, bool) {
 	tools, _ := input["tools"].([]any)
 	for _, t := range tools {
 		m, _ := t.(map[string]any)
@@ -65,6 +82,55 @@ func chatForcedTool(input map[string]any) (forcedTool, bool) {
 		}
 	}
 	return forcedTool{}, false
+}
+
+// converseForcedTool returns the tool a Converse or Nova toolConfig forces
+// (toolChoice any or tool).
+func converseForcedTool(input map[string]any) (forcedTool, bool) {
+	tc, _ := input["toolConfig"].(map[string]any)
+	choice, _ := tc["toolChoice"].(map[string]any)
+	var want string
+	if named, ok := choice["tool"].(map[string]any); ok {
+		want, _ = named["name"].(string)
+	} else if _, ok := choice["any"]; !ok {
+		return forcedTool{}, false
+	}
+	tools, _ := tc["tools"].([]any)
+	for _, t := range tools {
+		m, _ := t.(map[string]any)
+		spec, _ := m["toolSpec"].(map[string]any)
+		name, _ := spec["name"].(string)
+		if name != "" && (want == "" || name == want) {
+			in, _ := spec["inputSchema"].(map[string]any)
+			schema, _ := in["json"].(map[string]any)
+			return forcedTool{name: name, schema: schema}, true
+		}
+	}
+	return forcedTool{}, false
+}
+
+// converseUse is the toolUse block of a Converse (or Nova) answer that calls
+// the tool; its toolUseId is derived from the record and the request.
+func (f forcedTool) converseUse(c *modelCall, prefix string) converseBlock {
+	id := prefix + idFrom(c.recordID+digest(textOf(c.input)), 22, base62)
+	return converseBlock{ToolUse: &converseToolUse{ToolUseID: id, Name: f.name, Input: json.RawMessage(f.arguments())}}
+}
+
+// errThinkingForcedTool is Anthropic's answer to extended thinking with a
+// forced tool: thinking allows tool_choice auto and none only.
+var errThinkingForcedTool = message("Thinking may not be enabled when tool_choice forces tool use.")
+
+// thought is the extended thinking of a Claude answer.
+type thought struct{ text, signature string }
+
+// claudeThought returns a deterministic thought about the request and an
+// opaque signature, as Anthropic returns (and expects back) with it.
+func claudeThought(c *modelCall) thought {
+	d := digest(textOf(c.input))
+	return thought{
+		text:      "The user wants a reply; the emulator derives it from the request (digest " + d[:16] + ").",
+		signature: "EqQB" + idFrom(c.recordID+"/thinking/"+d, 96, base62),
+	}
 }
 
 // sampleOf returns a value matching a JSON schema: an object with its
@@ -117,9 +183,17 @@ func (f forcedTool) arguments() string {
 	return string(b)
 }
 
-// MarshalJSON writes a text block as {type, text} and a tool_use block as
-// {type, id, name, input}, as the Messages API does.
+// MarshalJSON writes a text block as {type, text}, a thinking block as
+// {type, thinking, signature} and a tool_use block as {type, id, name,
+// input}, as the Messages API does.
 func (b claudeBlock) MarshalJSON() ([]byte, error) {
+	if b.Type == "thinking" {
+		return json.Marshal(struct {
+			Type      string `json:"type"`
+			Thinking  string `json:"thinking"`
+			Signature string `json:"signature"`
+		}{b.Type, b.Text, b.Signature})
+	}
 	if b.Type == "tool_use" {
 		return json.Marshal(struct {
 			Type  string          `json:"type"`
