@@ -83,7 +83,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
-	deps, err := deploy.All(ctx, cfg.BatchModels())
+	deps, warnings, err := deploy.All(ctx, cfg.BatchModels())
+	for _, w := range warnings {
+		log.Warn("config", "warning", w)
+	}
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,11 @@ type LiteLLMParams struct {
 
 // ModelInfo is the deployment's model_info.
 type ModelInfo struct {
-	Mode                      string   `yaml:"mode"`
+	Mode string `yaml:"mode"`
+	// BaseModel is the foundation model behind an id that does not name
+	// one (an application inference profile or provisioned model ARN), as
+	// LiteLLM's model_info.base_model: it picks the translation and price.
+	BaseModel                 string   `yaml:"base_model"`
 	InputCostPerToken         *float64 `yaml:"input_cost_per_token"`
 	OutputCostPerToken        *float64 `yaml:"output_cost_per_token"`
 	InputCostPerTokenBatches  *float64 `yaml:"input_cost_per_token_batches"`

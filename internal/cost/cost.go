@@ -96,7 +96,11 @@ func baseModelID(id string) string {
 // else the built-in table's on-demand price halved.
 func For(m config.Model) Price {
 	mi := m.ModelInfo
-	table, known := onDemand[baseModelID(m.LiteLLMParams.BedrockModelID())]
+	id := m.LiteLLMParams.BedrockModelID()
+	if m.ModelInfo.BaseModel != "" {
+		id = m.ModelInfo.BaseModel
+	}
+	table, known := onDemand[baseModelID(id)]
 	pick := func(batch, onDemand *float64, tableUSDPerM float64) (float64, string) {
 		switch {
 		case batch != nil:

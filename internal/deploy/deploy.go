@@ -5,6 +5,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/batchgate/batchgate/internal/awsconf"
@@ -15,7 +16,8 @@ import (
 	"github.com/batchgate/batchgate/internal/s3store"
 )
 
-// New returns the deployment of one model.
+// New returns the deployment of one model, or an error when batchgate
+// cannot translate batches for it.
 func New(ctx context.Context, m config.Model) (*gateway.Deployment, error) {
 	s3c, err := awsconf.S3(ctx, m.LiteLLMParams)
 	if err != nil {
@@ -25,18 +27,42 @@ func New(ctx context.Context, m config.Model) (*gateway.Deployment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.ModelName, err)
 	}
-	return &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)}, nil
+	d := &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)}
+	if err := d.Check(); err != nil {
+		return nil, &UnsupportedError{Model: m.ModelName, Err: err}
+	}
+	return d, nil
 }
 
-// All returns the deployments of the models, in order.
-func All(ctx context.Context, models []config.Model) ([]*gateway.Deployment, error) {
-	out := make([]*gateway.Deployment, 0, len(models))
+// UnsupportedError is New's error for a model batchgate cannot translate
+// batches for.
+type UnsupportedError struct {
+	Model string
+	Err   error
+}
+
+func (e *UnsupportedError) Error() string { return fmt.Sprintf("model %s: %v", e.Model, e.Err) }
+func (e *UnsupportedError) Unwrap() error { return e.Err }
+
+// All returns the deployments of the models, in order. A model batchgate
+// cannot translate for is an error when its model_info says mode: batch;
+// otherwise (a LiteLLM config's chat deployment, say) it is left out, with
+// a warning.
+func All(ctx context.Context, models []config.Model) (deps []*gateway.Deployment, warnings []string, err error) {
 	for _, m := range models {
 		d, err := New(ctx, m)
-		if err != nil {
-			return nil, err
+		var ue *UnsupportedError
+		if errors.As(err, &ue) && m.ModelInfo.Mode != "batch" {
+			warnings = append(warnings, ue.Error()+": not served (it is not mode: batch)")
+			continue
 		}
-		out = append(out, d)
+		if err != nil {
+			return nil, warnings, err
+		}
+		deps = append(deps, d)
 	}
-	return out, nil
+	if len(deps) == 0 {
+		return nil, warnings, errors.New("no model batchgate can run batches for: see the warnings")
+	}
+	return deps, warnings, nil
 }

@@ -9,7 +9,7 @@ type Capabilities struct {
 
 // Capabilities reports what the deployment's family supports.
 func (d *Deployment) Capabilities() Capabilities {
-	switch translate.FamilyOf(d.ModelID()) {
+	switch translate.FamilyOf(d.baseModelID()) {
 	case translate.Anthropic:
 		return Capabilities{Vision: true, Tools: true, Reasoning: true}
 	case translate.Nova:
@@ -33,7 +33,7 @@ func (d *Deployment) SupportedParams() []string {
 	if c := d.Capabilities(); c.Tools {
 		p = append(p, "tools", "tool_choice")
 	}
-	if translate.FamilyOf(d.ModelID()) == translate.Anthropic {
+	if translate.FamilyOf(d.baseModelID()) == translate.Anthropic {
 		p = append(p, "response_format", "reasoning_effort")
 	}
 	return p

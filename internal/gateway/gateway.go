@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
@@ -41,9 +42,28 @@ func (d *Deployment) Name() string { return d.ModelName }
 // ModelID is the Bedrock model id.
 func (d *Deployment) ModelID() string { return d.LiteLLMParams.BedrockModelID() }
 
+// baseModelID is the foundation model the deployment runs: model_info's
+// base_model when set, else the model id.
+func (d *Deployment) baseModelID() string {
+	if d.ModelInfo.BaseModel != "" {
+		return d.ModelInfo.BaseModel
+	}
+	return d.ModelID()
+}
+
 func (d *Deployment) translateOptions() translate.Options {
-	id := d.ModelID()
-	return translate.Options{ModelID: id, Family: translate.FamilyOf(id), InvocationType: d.LiteLLMParams.Invocation()}
+	return translate.Options{ModelID: d.ModelID(), BaseModel: d.ModelInfo.BaseModel,
+		Family: translate.FamilyOf(d.baseModelID()), InvocationType: d.LiteLLMParams.Invocation()}
+}
+
+// Check reports whether batchgate can translate batches for the
+// deployment's model (its family and invocation type), so that a model it
+// cannot serve fails at start rather than on every upload.
+func (d *Deployment) Check() error {
+	if err := d.translateOptions().Check(); err != nil {
+		return fmt.Errorf("%w (for an application inference profile or a provisioned model ARN, set model_info.base_model to its foundation model id)", err)
+	}
+	return nil
 }
 
 // Caller is the authenticated principal of a request.

@@ -65,7 +65,7 @@ func startEnv(t *testing.T, o envOptions) (*env, *local.Env) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	deps, err := deploy.All(ctx, le.Config.ModelList)
+	deps, _, err := deploy.All(ctx, le.Config.ModelList)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,7 @@ func newGovEnv(t *testing.T, o govOptions) *govEnv {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
-		deps, err := deploy.All(ctx, le.Config.ModelList)
+		deps, _, err := deploy.All(ctx, le.Config.ModelList)
 		if err != nil {
 			t.Fatal(err)
 		}

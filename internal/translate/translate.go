@@ -68,6 +68,9 @@ type Options struct {
 	ModelID string
 	// Family overrides FamilyOf(ModelID) when set.
 	Family Family
+	// BaseModel, when set, is the foundation model behind ModelID (for an
+	// application inference profile ARN, which does not name it).
+	BaseModel string
 	// InvocationType is InvokeModel (the default, when empty) or Converse.
 	InvocationType string
 }
@@ -81,6 +84,9 @@ type resolved struct {
 
 func (o Options) resolve() (resolved, error) {
 	r := resolved{family: o.Family, base: BaseModel(o.ModelID)}
+	if o.BaseModel != "" {
+		r.base = BaseModel(o.BaseModel)
+	}
 	if r.family == "" {
 		r.family = familyOfBase(r.base)
 	}

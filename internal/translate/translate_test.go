@@ -124,6 +124,8 @@ func TestOptionsCheck(t *testing.T) {
 		{"OKConverse", Options{ModelID: "us.meta.llama3-1-8b-instruct-v1:0", InvocationType: Converse}, true},
 		{"OKInvokeModel", Options{ModelID: "amazon.titan-embed-text-v2:0", InvocationType: InvokeModel}, true},
 		{"OKFamilyOverride", Options{ModelID: "arn:aws:bedrock:us-east-1:1:application-inference-profile/x", Family: Anthropic}, true},
+		{"OKBaseModel", Options{ModelID: "arn:aws:bedrock:us-east-1:1:application-inference-profile/x", BaseModel: "us.anthropic.claude-3-5-haiku-20241022-v1:0"}, true},
+		{"ErrBaseModelUnknown", Options{ModelID: "arn:aws:bedrock:us-east-1:1:application-inference-profile/x", BaseModel: "cohere.command-r-v1:0"}, false},
 		{"ErrUnknownModel", Options{ModelID: "cohere.command-r-v1:0"}, false},
 		{"ErrApplicationProfile", Options{ModelID: "arn:aws:bedrock:us-east-1:1:application-inference-profile/x"}, false},
 		{"ErrEmbeddingsConverse", Options{ModelID: "amazon.titan-embed-text-v2:0", InvocationType: Converse}, false},
