@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -33,9 +34,10 @@ func main() {
 const usage = `batchgate: OpenAI-compatible batch gateway for Amazon Bedrock
 
 Usage:
-  batchgate serve [--config config.yaml] [--addr 127.0.0.1:4000] [--data DIR]
+  batchgate serve [--config config.yaml] [--addr 127.0.0.1:4000 | --host H --port P] [--data DIR]
       Run the gateway. Without --config it runs everything locally (SQLite,
       an in-process S3 and Bedrock emulator) and prints its master key.
+      As with LiteLLM, "batchgate --config config.yaml --port 4000" is serve.
   batchgate demo [--requests 120]
       Run the developer flow end to end against the local gateway.
   batchgate bedrock-sim [--addr 127.0.0.1:4001] [--step-delay 2s] [--min-records 100]
@@ -71,6 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
+		if strings.HasPrefix(cmd, "-") {
+			// LiteLLM's command line, "litellm --config config.yaml --port 4000":
+			// flags without a subcommand run the gateway.
+			return runServe(ctx, args[1:], getenv, stdout, stderr, nil)
+		}
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown subcommand %q", cmd)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "LiteLLM-compatible config.yaml; without it batchgate runs everything locally")
 	addr := fs.String("addr", "127.0.0.1:4000", "listen address")
+	host := fs.String("host", "", "listen host, as LiteLLM's --host (overrides --addr's host; 0.0.0.0 for every interface)")
+	port := fs.Int("port", 0, "listen port, as LiteLLM's --port (overrides --addr's port)")
 	dataDir := fs.String("data", envOr(getenv, "BATCHGATE_DATA", ".batchgate"), "data directory for SQLite and the local mode's S3 objects")
 	interval := fs.Duration("reconcile-interval", 5*time.Second, "how often running batches are refreshed from Bedrock")
 	reconcileWorkers := fs.Int("reconcile-workers", gateway.DefaultReconcileWorkers, "how many batches a reconciliation pass refreshes and settles at once")
@@ -112,6 +115,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Ready: store.Ping,
 	}
 	ops.wire(api)
+	if *host != "" || *port != 0 {
+		h, p, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return fmt.Errorf("--addr %q: %w", *addr, err)
+		}
+		if *host != "" {
+			h = *host
+		}
+		if *port != 0 {
+			p = strconv.Itoa(*port)
+		}
+		*addr = net.JoinHostPort(h, p)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
