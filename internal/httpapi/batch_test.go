@@ -25,6 +25,11 @@ type batchObj struct {
 	Owner    *struct {
 		APIKey string `json:"api_key"`
 	}
+	Bedrock *struct {
+		JobARN      string `json:"job_arn"`
+		JobStatus   string `json:"job_status"`
+		OutputS3URI string `json:"output_s3_uri"`
+	}
 }
 
 func (e *env) uploadOK(key, file string) string {
@@ -80,6 +85,11 @@ func TestBatchRunsToCompletion(t *testing.T) {
 	e.json(key, "GET", "/key/info", nil).json(t, &info)
 	if b.Owner == nil || b.Owner.APIKey == "" || b.Owner.APIKey != info.Key {
 		t.Errorf("owner = %+v, want the key's token %q", b.Owner, info.Key)
+	}
+	// The bedrock extension locates the job and its raw output.
+	if bd := b.Bedrock; bd == nil || !strings.Contains(bd.JobARN, ":model-invocation-job/") || bd.JobStatus != "Completed" ||
+		!strings.HasPrefix(bd.OutputS3URI, "s3://") || !strings.HasSuffix(bd.OutputS3URI, "/batchgate/output/"+b.ID+"/") {
+		t.Errorf("bedrock = %+v", b.Bedrock)
 	}
 
 	// The output file is the caller's, with purpose batch_output.

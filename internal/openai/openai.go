@@ -87,6 +87,18 @@ type Batch struct {
 	// Owner is a batchgate extension (OpenAI's SDKs ignore unknown fields):
 	// who created the batch, named as in /spend/logs.
 	Owner *BatchOwner `json:"owner,omitempty"`
+	// Bedrock is a batchgate extension: where the batch runs on Bedrock.
+	Bedrock *BatchBedrock `json:"bedrock,omitempty"`
+}
+
+// BatchBedrock locates a batch on Bedrock: its (first) job and the S3
+// folder every job of the batch writes its raw output under, which
+// `batchgate files content s3://...` and the direct package read with the
+// caller's own AWS credentials.
+type BatchBedrock struct {
+	JobARN      string `json:"job_arn,omitempty"`
+	JobStatus   string `json:"job_status,omitempty"`
+	OutputS3URI string `json:"output_s3_uri,omitempty"`
 }
 
 // BatchOwner names the key (its token, empty for the master key), user and
@@ -145,6 +157,9 @@ func NewBatch(b *batchgate.Batch) Batch {
 		RequestCounts: RequestCounts{Total: b.RequestCounts.Total, Completed: b.RequestCounts.Completed, Failed: b.RequestCounts.Failed},
 		Metadata:      b.Metadata,
 		Owner:         &BatchOwner{APIKey: b.Owner.KeyToken, UserID: b.Owner.UserID, TeamID: b.Owner.TeamID},
+	}
+	if b.JobARN != "" || b.OutputPrefix != "" {
+		out.Bedrock = &BatchBedrock{JobARN: b.JobARN, JobStatus: b.JobStatus, OutputS3URI: b.OutputPrefix}
 	}
 	if b.Message != "" {
 		out.Errors = &BatchErrors{Object: "list", Data: []BatchError{{Code: "batch_failed", Message: b.Message}}}
