@@ -182,6 +182,9 @@ type Key struct {
 	Budget
 	Metadata  map[string]any
 	ExpiresAt *time.Time
+	// Blocked keys are refused on every route until unblocked (LiteLLM's
+	// /key/block and /key/unblock).
+	Blocked   bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

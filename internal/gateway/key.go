@@ -42,8 +42,8 @@ func MaskKey(secret string) string {
 }
 
 // Authenticate resolves a bearer key to a caller. The master key sees
-// everything; a virtual key sees what it created. Unknown, expired and
-// missing keys are EUNAUTHORIZED.
+// everything; a virtual key sees what it created. Unknown, blocked,
+// expired and missing keys are EUNAUTHORIZED.
 func (g *Gateway) Authenticate(ctx context.Context, masterKey, secret string) (Caller, error) {
 	if secret == "" {
 		return Caller{}, batchgate.Errorf(batchgate.EUNAUTHORIZED, "Missing API key: send Authorization: Bearer sk-...")
@@ -57,6 +57,9 @@ func (g *Gateway) Authenticate(ctx context.Context, masterKey, secret string) (C
 	}
 	if err != nil {
 		return Caller{}, err
+	}
+	if k.Blocked { // LiteLLM's message
+		return Caller{}, batchgate.Errorf(batchgate.EUNAUTHORIZED, "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.")
 	}
 	if k.Expired(g.now()) {
 		return Caller{}, batchgate.Errorf(batchgate.EUNAUTHORIZED, "API key expired at %s.", k.ExpiresAt.UTC().Format(time.RFC3339))

@@ -21,6 +21,7 @@ type keyRequest struct {
 	KeyAlias *string         `json:"key_alias"`
 	Duration *string         `json:"duration"`
 	Metadata *map[string]any `json:"metadata"`
+	Blocked  *bool           `json:"blocked"` // as LiteLLM, a key may be created or updated blocked
 	budgetRequest
 }
 
@@ -36,6 +37,7 @@ type keyInfo struct {
 	Metadata map[string]any `json:"metadata"`
 	budgetInfo
 	Expires   *time.Time `json:"expires"`
+	Blocked   bool       `json:"blocked"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 }
@@ -44,7 +46,7 @@ func newKeyInfo(k *batchgate.Key) keyInfo {
 	ki := keyInfo{
 		KeyName: k.KeyName, Token: k.Token, KeyAlias: optional(k.KeyAlias), Models: k.Models,
 		UserID: optional(k.UserID), TeamID: optional(k.TeamID), budgetInfo: newBudgetInfo(k.Budget),
-		Metadata: k.Metadata, Expires: k.ExpiresAt, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
+		Metadata: k.Metadata, Expires: k.ExpiresAt, Blocked: k.Blocked, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
 	}
 	if ki.Models == nil {
 		ki.Models = []string{}
@@ -84,6 +86,9 @@ func (s *Server) apply(ctx context.Context, req keyRequest, k *batchgate.Key, no
 	}
 	if req.Metadata != nil {
 		k.Metadata = *req.Metadata
+	}
+	if req.Blocked != nil {
+		k.Blocked = *req.Blocked
 	}
 	if err := req.budgetRequest.apply(&k.Budget, now); err != nil {
 		return err

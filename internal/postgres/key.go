@@ -11,7 +11,7 @@ import (
 )
 
 const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
-	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, created_at, updated_at`
+	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, blocked, created_at, updated_at`
 
 // The key's token is a secret's hash: errors don't echo it.
 func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
@@ -28,10 +28,10 @@ func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
 		return fmt.Errorf("postgres: create key: %w", err)
 	}
 	n, err := affected(db.pool.Exec(ctx, `INSERT INTO keys (`+keyColumns+`)
-		VALUES (`+placeholders(14)+`)
+		VALUES (`+placeholders(15)+`)
 		ON CONFLICT DO NOTHING`,
 		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, k.Spend, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.CreatedAt, k.UpdatedAt))
+		k.MaxBudget, k.Spend, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.Blocked, k.CreatedAt, k.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("postgres: create key: %w", err)
 	}
@@ -93,11 +93,11 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	n, err := affected(db.pool.Exec(ctx, `UPDATE keys SET
 		key_name = $1, key_alias = $2, models = $3, user_id = $4, team_id = $5,
 		max_budget = $6, budget_duration = $7, budget_reset_at = CASE WHEN budget_duration = $7 AND budget_duration <> '' THEN budget_reset_at ELSE $8 END,
-		metadata = $9, expires_at = $10, updated_at = $11
+		metadata = $9, expires_at = $10, updated_at = $11, blocked = $13
 		WHERE token = $12`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.UpdatedAt,
-		k.Token))
+		k.Token, k.Blocked))
 	if err != nil {
 		return fmt.Errorf("postgres: update key: %w", err)
 	}
@@ -128,7 +128,7 @@ func scanKey(row pgx.Row) (*batchgate.Key, error) {
 		resetAt      *time.Time
 	)
 	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
-		&k.MaxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &k.CreatedAt, &k.UpdatedAt); err != nil {
+		&k.MaxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &k.Blocked, &k.CreatedAt, &k.UpdatedAt); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(models, &k.Models); err != nil {

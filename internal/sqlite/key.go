@@ -10,7 +10,7 @@ import (
 )
 
 const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
-	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, created_at, updated_at`
+	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, blocked, created_at, updated_at`
 
 // The key's token is a secret's hash: errors don't echo it.
 func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
@@ -27,10 +27,10 @@ func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
 		return fmt.Errorf("sqlite: create key: %w", err)
 	}
 	n, err := affected(db.write.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, k.Spend, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), millis(k.CreatedAt), millis(k.UpdatedAt)))
+		k.MaxBudget, k.Spend, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), k.Blocked, millis(k.CreatedAt), millis(k.UpdatedAt)))
 	if err != nil {
 		return fmt.Errorf("sqlite: create key: %w", err)
 	}
@@ -100,10 +100,10 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 	n, err := affected(db.write.ExecContext(ctx, `UPDATE keys SET
 		key_name = ?, key_alias = ?, models = ?, user_id = ?, team_id = ?,
 		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END,
-		metadata = ?, expires_at = ?, updated_at = ?
+		metadata = ?, expires_at = ?, blocked = ?, updated_at = ?
 		WHERE token = ?`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
-		k.MaxBudget, k.BudgetDuration, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), millis(k.UpdatedAt),
+		k.MaxBudget, k.BudgetDuration, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), k.Blocked, millis(k.UpdatedAt),
 		k.Token))
 	if err != nil {
 		return fmt.Errorf("sqlite: update key: %w", err)
@@ -136,7 +136,7 @@ func scanKey(row rowScanner) (*batchgate.Key, error) {
 		createdAt, updatedAt int64
 	)
 	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
-		&maxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &createdAt, &updatedAt); err != nil {
+		&maxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &k.Blocked, &createdAt, &updatedAt); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(models, &k.Models); err != nil {

@@ -69,6 +69,7 @@ func testKeyUpdate(t *testing.T, s batchgate.Store) {
 	clr := want
 	clr.Models, clr.Metadata, clr.MaxBudget, clr.ExpiresAt, clr.BudgetResetAt = nil, nil, nil, nil, nil
 	clr.KeyAlias, clr.UserID, clr.TeamID, clr.BudgetDuration = "", "", "", ""
+	clr.Blocked = false
 	must(t, s.UpdateKey(ctx, &clr))
 	got, err = s.FindKeyByToken(ctx, orig.Token)
 	must(t, err)

@@ -1,0 +1,174 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/batchgate/batchgate"
+)
+
+// LiteLLM's routes that change a team, a user or a key after creation:
+// /team/update, /user/update, /key/block and /key/unblock. All need the
+// master key (server.go wraps them in admin).
+
+// handleTeamUpdate answers POST /team/update. As LiteLLM, fields left out
+// stay as they are; max_budget null clears the budget, budget_duration ""
+// ends the budget period. The answer is LiteLLM's {"team_id", "data"}, with
+// data the team object of /team/info's team_info.
+func (s *Server) handleTeamUpdate() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		var req struct {
+			TeamID    string          `json:"team_id"`
+			TeamAlias *string         `json:"team_alias"`
+			Models    *[]string       `json:"models"`
+			Metadata  *map[string]any `json:"metadata"`
+			budgetRequest
+		}
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		if req.TeamID == "" {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "team_id", Message: "team_id is required"}
+		}
+		if req.Models != nil {
+			if err := s.checkModels(*req.Models); err != nil {
+				return err
+			}
+		}
+		now := time.Now().UTC()
+		var t *batchgate.Team
+		// Under the team's lock, as /team/member_add: a concurrent
+		// member_add must not lose its members to this read-modify-write.
+		err := s.Gateway.Store.WithLock(r.Context(), "team:"+req.TeamID, func(ctx context.Context) error {
+			var err error
+			if t, err = s.Gateway.Store.FindTeamByID(ctx, req.TeamID); err != nil {
+				return err
+			}
+			if req.TeamAlias != nil {
+				t.TeamAlias = *req.TeamAlias
+			}
+			if req.Models != nil {
+				t.Models = *req.Models
+			}
+			if req.Metadata != nil {
+				t.Metadata = *req.Metadata
+			}
+			if err := req.budgetRequest.apply(&t.Budget, now); err != nil {
+				return err
+			}
+			t.UpdatedAt = now
+			return s.Gateway.Store.UpdateTeam(ctx, t)
+		})
+		if batchgate.IsNotFound(err) {
+			return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "team_id", Message: fmt.Sprintf("Team %q not found.", req.TeamID)}
+		}
+		if err != nil {
+			return err
+		}
+		if stored, err := s.Gateway.Store.FindTeamByID(r.Context(), t.TeamID); err == nil {
+			t = stored // with the spend and budget period as they are now
+		}
+		logger(r.Context()).Info("team updated", "team_id", t.TeamID, "models", t.Models)
+		return encode(w, http.StatusOK, map[string]any{"team_id": t.TeamID, "data": newTeamInfo(t)})
+	})
+}
+
+// handleUserUpdate answers POST /user/update, as handleTeamUpdate does for
+// teams. The answer is LiteLLM's {"user_id", "data"}, with data the user
+// object of /user/info's user_info. Unlike LiteLLM, which creates a user it
+// does not know, an unknown user_id is 404: /user/new creates users.
+func (s *Server) handleUserUpdate() http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		var req struct {
+			UserID    string          `json:"user_id"`
+			UserEmail *string         `json:"user_email"`
+			UserAlias *string         `json:"user_alias"`
+			Models    *[]string       `json:"models"`
+			Metadata  *map[string]any `json:"metadata"`
+			budgetRequest
+		}
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		if req.UserID == "" {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "user_id", Message: "user_id is required"}
+		}
+		if req.Models != nil {
+			if err := s.checkModels(*req.Models); err != nil {
+				return err
+			}
+		}
+		now := time.Now().UTC()
+		var u *batchgate.User
+		err := s.Gateway.Store.WithLock(r.Context(), "user:"+req.UserID, func(ctx context.Context) error {
+			var err error
+			if u, err = s.Gateway.Store.FindUserByID(ctx, req.UserID); err != nil {
+				return err
+			}
+			if req.UserEmail != nil {
+				u.UserEmail = *req.UserEmail
+			}
+			if req.UserAlias != nil {
+				u.UserAlias = *req.UserAlias
+			}
+			if req.Models != nil {
+				u.Models = *req.Models
+			}
+			if req.Metadata != nil {
+				u.Metadata = *req.Metadata
+			}
+			if err := req.budgetRequest.apply(&u.Budget, now); err != nil {
+				return err
+			}
+			u.UpdatedAt = now
+			return s.Gateway.Store.UpdateUser(ctx, u)
+		})
+		if batchgate.IsNotFound(err) {
+			return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "user_id", Message: fmt.Sprintf("User %q not found.", req.UserID)}
+		}
+		if err != nil {
+			return err
+		}
+		if stored, err := s.Gateway.Store.FindUserByID(r.Context(), u.UserID); err == nil {
+			u = stored
+		}
+		logger(r.Context()).Info("user updated", "user_id", u.UserID, "models", u.Models)
+		return encode(w, http.StatusOK, map[string]any{"user_id": u.UserID, "data": newUserInfo(u)})
+	})
+}
+
+// handleKeyBlock answers POST /key/block (blocked true) and /key/unblock
+// (false). The body is LiteLLM's {"key": "sk-..." or the key's token}; the
+// answer is the key object, as /key/info's info, with "blocked" set. A
+// blocked key is refused with 401 on every route (gateway.Authenticate).
+func (s *Server) handleKeyBlock(blocked bool) http.Handler {
+	return handle(func(w http.ResponseWriter, r *http.Request) error {
+		var req struct {
+			Key string `json:"key"`
+		}
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		if req.Key == "" {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required"}
+		}
+		k, err := s.findKey(r, req.Key)
+		if err != nil {
+			return err
+		}
+		k.Blocked, k.UpdatedAt = blocked, time.Now().UTC()
+		if err := s.Gateway.Store.UpdateKey(r.Context(), k); err != nil {
+			if batchgate.IsNotFound(err) { // deleted meanwhile
+				return errKeyNotFound()
+			}
+			return err
+		}
+		if stored, err := s.Gateway.Store.FindKeyByToken(r.Context(), k.Token); err == nil {
+			k = stored
+		}
+		logger(r.Context()).Info("key blocked", "token", k.Token[:min(12, len(k.Token))], "blocked", k.Blocked)
+		return encode(w, http.StatusOK, newKeyInfo(k))
+	})
+}
