@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -136,9 +137,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	baseURL := "http://" + ln.Addr().String()
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go gw.RunReconciler(ctx, *interval)
-	go ops.run(ctx)
+	// On the way out the background work stops, and is waited for, before
+	// the store and the local stack (deferred above) close under it.
+	var background sync.WaitGroup
+	defer func() { cancel(); background.Wait() }()
+	background.Go(func() { gw.RunReconciler(ctx, *interval) })
+	background.Go(func() { ops.run(ctx) })
 
 	fmt.Fprintf(stdout, "batchgate %s listening on %s\n", version, baseURL)
 	for _, d := range gw.Models(gateway.Caller{}) {

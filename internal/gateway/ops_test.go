@@ -95,8 +95,11 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 	if o.replicas == 0 {
 		o.replicas = 1
 	}
+	// The reconcilers stop (and are waited for) before the local stack and
+	// the data directory registered earlier go.
 	runCtx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
+	var running sync.WaitGroup
+	t.Cleanup(func() { cancel(); running.Wait() })
 	for i := range o.replicas {
 		var jobs gateway.JobRunner = &bedrock.Runner{Client: br}
 		if o.wrap != nil {
@@ -110,7 +113,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 		}
 		gw.Retry = gateway.RetryPolicy{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond, QuotaMax: 20 * time.Millisecond}
 		e.gws = append(e.gws, gw)
-		go gw.RunReconciler(runCtx, 10*time.Millisecond)
+		running.Go(func() { gw.RunReconciler(runCtx, 10*time.Millisecond) })
 	}
 	return e
 }

@@ -40,6 +40,19 @@ func newEnvWithDelay(t *testing.T, minRecords int, stepDelay time.Duration) *env
 	return e
 }
 
+// runReconciler runs gw's background reconciler until the test ends, and
+// waits for it to stop before the servers and data directory registered
+// earlier go (a pass may still be writing a result file to S3).
+func runReconciler(t *testing.T, gw *gateway.Gateway, interval time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		gw.RunReconciler(ctx, interval)
+	}()
+}
+
 // envOptions configure a test environment.
 type envOptions struct {
 	local     local.Options          // the embedded stack; DataDir and Log are filled in
@@ -74,9 +87,7 @@ func startEnv(t *testing.T, o envOptions) (*env, *local.Env) {
 		o.configure(gw)
 	}
 	if o.reconcile > 0 {
-		ctx, cancel := context.WithCancel(ctx)
-		t.Cleanup(cancel)
-		go gw.RunReconciler(ctx, o.reconcile)
+		runReconciler(t, gw, o.reconcile)
 	}
 	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)

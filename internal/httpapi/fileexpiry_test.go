@@ -360,8 +360,6 @@ func TestReconcilerExpiresFiles(t *testing.T) {
 		t.Fatalf("upload: %d %s", r.status, r.body)
 	}
 	clk.add(time.Hour + time.Second)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go e.gw.RunReconciler(ctx, 10*time.Millisecond)
+	runReconciler(t, e.gw, 10*time.Millisecond)
 	waitUntil(t, func() bool { status, _ := e.getFile(key, f.ID); return status == 404 })
 }

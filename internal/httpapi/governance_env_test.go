@@ -79,9 +79,7 @@ func newGovEnv(t *testing.T, o govOptions) *govEnv {
 		}
 		gw := gateway.New(store, deps, log)
 		if o.reconciler {
-			rctx, cancel := context.WithCancel(ctx)
-			t.Cleanup(cancel)
-			go gw.RunReconciler(rctx, 10*time.Millisecond)
+			runReconciler(t, gw, 10*time.Millisecond)
 		}
 		srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
 		t.Cleanup(srv.Close)
