@@ -102,6 +102,10 @@ type Batch struct {
 
 	OutputFileID string
 	ErrorFileID  string
+	// OutputExpiresAfter is how long (seconds) the output and error files
+	// live from settlement: OpenAI's output_expires_after (0: the
+	// configured default).
+	OutputExpiresAfter int64
 
 	RequestCounts RequestCounts
 	Usage         Usage

@@ -22,6 +22,28 @@ type CreateBatchRequest struct {
 	Endpoint         string            `json:"endpoint"`
 	CompletionWindow string            `json:"completion_window"`
 	Metadata         map[string]string `json:"metadata"`
+	// OutputExpiresAfter is OpenAI's expiration policy for the batch's
+	// output and error files: anchor created_at (theirs), 1 hour to 30 days.
+	OutputExpiresAfter *ExpiresAfter `json:"output_expires_after"`
+}
+
+// ExpiresAfter is OpenAI's {anchor, seconds} expiration policy.
+type ExpiresAfter struct {
+	Anchor  string `json:"anchor"`
+	Seconds int64  `json:"seconds"`
+}
+
+// duration checks the policy, naming param's fields in errors.
+func (e *ExpiresAfter) duration(param string) (time.Duration, error) {
+	if e.Anchor != "created_at" {
+		return 0, &batchgate.Error{Code: batchgate.EINVALID, Param: param + ".anchor", Message: param + `.anchor must be "created_at"`}
+	}
+	d := time.Duration(e.Seconds) * time.Second
+	if d < MinFileExpiry || d > MaxFileExpiry {
+		return 0, &batchgate.Error{Code: batchgate.EINVALID, Param: param + ".seconds",
+			Message: fmt.Sprintf("%s.seconds must be between %d and %d", param, int64(MinFileExpiry/time.Second), int64(MaxFileExpiry/time.Second))}
+	}
+	return d, nil
 }
 
 var windowRE = regexp.MustCompile(`^([0-9]+)h$`)
@@ -56,6 +78,12 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 	if len(req.Metadata) > 16 {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "metadata", Message: "metadata has at most 16 keys"}
+	}
+	var outputExpiry time.Duration
+	if req.OutputExpiresAfter != nil {
+		if outputExpiry, err = req.OutputExpiresAfter.duration("output_expires_after"); err != nil {
+			return nil, err
+		}
 	}
 	f, err := g.FindFile(ctx, c, req.InputFileID)
 	if err != nil {
@@ -97,9 +125,10 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 		ID: NewID("batch_"), Endpoint: f.Endpoint, InputFileID: f.ID, CompletionWindow: req.CompletionWindow,
 		Metadata: req.Metadata, Owner: c.Owner, Model: d.Name(), ModelID: d.ModelID(),
 		Status: batchgate.StatusValidating, CreatedAt: now, UpdatedAt: now,
-		ExpiresAt:     ptr(now.Add(time.Duration(hours) * time.Hour)),
-		RequestCounts: batchgate.RequestCounts{Total: int64(f.Records)},
-		Reserved:      reserve,
+		ExpiresAt:          ptr(now.Add(time.Duration(hours) * time.Hour)),
+		RequestCounts:      batchgate.RequestCounts{Total: int64(f.Records)},
+		Reserved:           reserve,
+		OutputExpiresAfter: int64(outputExpiry / time.Second),
 	}
 	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
 	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")

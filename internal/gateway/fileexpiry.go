@@ -31,13 +31,18 @@ func (g *Gateway) inputExpiry(created time.Time, after time.Duration) *time.Time
 	return ptr(created.Add(after))
 }
 
-// outputExpiry returns when an output or error file created at created
-// expires: after OutputExpireAfter, else never (nil).
-func (g *Gateway) outputExpiry(created time.Time) *time.Time {
-	if g.OutputExpireAfter <= 0 {
+// outputExpiry returns when an output or error file of batch b created at
+// created expires: after the batch's output_expires_after, else after
+// OutputExpireAfter, else never (nil).
+func (g *Gateway) outputExpiry(b *batchgate.Batch, created time.Time) *time.Time {
+	after := time.Duration(b.OutputExpiresAfter) * time.Second
+	if after <= 0 {
+		after = g.OutputExpireAfter
+	}
+	if after <= 0 {
 		return nil
 	}
-	return ptr(created.Add(g.OutputExpireAfter))
+	return ptr(created.Add(after))
 }
 
 // SetFileExpiry makes input file f, just uploaded, expire after the given

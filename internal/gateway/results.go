@@ -68,7 +68,7 @@ func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batch
 			Records: int(n), CreatedAt: g.now(), Owner: b.Owner, Kind: kind, Endpoint: b.Endpoint, Model: b.Model,
 			Bytes: size, Bucket: bucket, Key: key, BatchID: b.ID,
 		}
-		f.ExpiresAt = g.outputExpiry(f.CreatedAt)
+		f.ExpiresAt = g.outputExpiry(b, f.CreatedAt)
 		if err := g.Store.CreateFile(ctx, f); err != nil && batchgate.ErrorCode(err) != batchgate.ECONFLICT {
 			return err
 		}

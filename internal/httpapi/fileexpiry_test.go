@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -362,4 +363,49 @@ func TestReconcilerExpiresFiles(t *testing.T) {
 	clk.add(time.Hour + time.Second)
 	runReconciler(t, e.gw, 10*time.Millisecond)
 	waitUntil(t, func() bool { status, _ := e.getFile(key, f.ID); return status == 404 })
+}
+
+// TestBatchOutputExpiresAfter: OpenAI's output_expires_after on batch
+// creation sets the output file's expires_at from its creation (over the
+// configured default), and bad values are refused naming the field.
+func TestBatchOutputExpiresAfter(t *testing.T) {
+	ctx := t.Context()
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	e := newClockEnv(t, clk, func(g *gateway.Gateway) { g.OutputExpireAfter = 2 * time.Hour })
+	key := e.key(model)
+	fileID := e.uploadOK(key, lines(2, model))
+	create := func(policy any) response {
+		return e.json(key, "POST", "/v1/batches", map[string]any{"input_file_id": fileID, "endpoint": "/v1/chat/completions",
+			"completion_window": "24h", "output_expires_after": policy})
+	}
+	for _, bad := range []struct {
+		policy any
+		param  string
+	}{
+		{map[string]any{"anchor": "completed_at", "seconds": 7200}, "output_expires_after.anchor"},
+		{map[string]any{"anchor": "created_at", "seconds": 60}, "output_expires_after.seconds"},
+		{map[string]any{"anchor": "created_at", "seconds": 3000000}, "output_expires_after.seconds"},
+		{map[string]any{"anchor": "created_at", "seconds": "soon"}, "output_expires_after.seconds"},
+	} {
+		wantError(t, fmt.Sprint(bad.policy), create(bad.policy), 400, bad.param)
+	}
+	r := create(map[string]any{"anchor": "created_at", "seconds": 3 * 86400})
+	var b batchObj
+	r.json(t, &b)
+	if r.status != 200 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	var done batchObj
+	waitUntil(t, func() bool {
+		if _, err := e.gw.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.json(key, "GET", "/v1/batches/"+b.ID, nil).json(t, &done)
+		return done.Status == "completed"
+	})
+	if done.OutputFileID == nil {
+		t.Fatalf("batch = %+v", done)
+	}
+	_, out := e.getFile(key, *done.OutputFileID)
+	e.expiresIn(key, out, 3*24*time.Hour) // not the configured 2h
 }

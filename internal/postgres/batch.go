@@ -18,7 +18,7 @@ const batchColumns = `id, endpoint, input_file_id, completion_window, metadata,
 	client_token, job_name, job_arn, job_status, output_prefix, output_file_id, error_file_id,
 	requests_total, requests_completed, requests_failed, input_tokens, output_tokens, cost,
 	reserved, lease_owner, lease_until, created_at, expires_at, in_progress_at, finalizing_at, completed_at, failed_at,
-	expired_at, cancelling_at, cancelled_at, updated_at`
+	expired_at, cancelling_at, cancelled_at, updated_at, output_expires_after`
 
 // nonTerminal selects batches whose status is not batchgate.Terminal. It is
 // also the predicate of the batches_running index.
@@ -31,7 +31,7 @@ func (db *DB) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		return fmt.Errorf("postgres: create batch: %w", err)
 	}
 	n, err := affected(db.pool.Exec(ctx, `INSERT INTO batches (`+batchColumns+`)
-		VALUES (`+placeholders(38)+`)
+		VALUES (`+placeholders(39)+`)
 		ON CONFLICT DO NOTHING`,
 		b.ID, b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Owner.KeyToken, b.Owner.UserID, b.Owner.TeamID, b.Model, b.ModelID, b.Status, b.Message,
@@ -40,7 +40,7 @@ func (db *DB) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		b.Usage.InputTokens, b.Usage.OutputTokens, b.Cost,
 		b.Reserved, b.LeaseOwner, b.LeaseUntil,
 		b.CreatedAt, b.ExpiresAt, b.InProgressAt, b.FinalizingAt, b.CompletedAt, b.FailedAt,
-		b.ExpiredAt, b.CancellingAt, b.CancelledAt, b.UpdatedAt))
+		b.ExpiredAt, b.CancellingAt, b.CancelledAt, b.UpdatedAt, b.OutputExpiresAfter))
 	if err != nil {
 		return fmt.Errorf("postgres: create batch: %w", err)
 	}
@@ -120,8 +120,9 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		reserved = CASE WHEN EXISTS (SELECT 1 FROM spend_logs s WHERE s.batch_id = batches.id) THEN 0 ELSE $22::double precision END,
 		lease_owner = $23, lease_until = $24,
 		expires_at = $25, in_progress_at = $26, finalizing_at = $27, completed_at = $28, failed_at = $29,
-		expired_at = $30, cancelling_at = coalesce(cancelling_at, $31), cancelled_at = $32, updated_at = $33
-		WHERE id = $34 AND status NOT IN ('failed', 'completed', 'expired', 'cancelled')`,
+		expired_at = $30, cancelling_at = coalesce(cancelling_at, $31), cancelled_at = $32, updated_at = $33,
+		output_expires_after = $34
+		WHERE id = $35 AND status NOT IN ('failed', 'completed', 'expired', 'cancelled')`,
 		b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Model, b.ModelID, b.Status, b.Message,
 		b.ClientToken, b.JobName, b.JobARN, b.JobStatus, b.OutputPrefix,
@@ -131,7 +132,7 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		b.Reserved, b.LeaseOwner, b.LeaseUntil,
 		b.ExpiresAt, b.InProgressAt, b.FinalizingAt, b.CompletedAt, b.FailedAt,
 		b.ExpiredAt, b.CancellingAt, b.CancelledAt, b.UpdatedAt,
-		b.ID))
+		b.OutputExpiresAfter, b.ID))
 	if err != nil {
 		return fmt.Errorf("postgres: update batch: %w", err)
 	}
@@ -258,7 +259,7 @@ func scanBatch(row pgx.Row) (*batchgate.Batch, error) {
 		&b.RequestCounts.Total, &b.RequestCounts.Completed, &b.RequestCounts.Failed,
 		&b.Usage.InputTokens, &b.Usage.OutputTokens, &b.Cost,
 		&b.Reserved, &b.LeaseOwner, &leaseUntil, &b.CreatedAt, &expires, &inProgress, &finalizing, &completed, &failed,
-		&expired, &cancelling, &cancelled, &b.UpdatedAt); err != nil {
+		&expired, &cancelling, &cancelled, &b.UpdatedAt, &b.OutputExpiresAfter); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(meta, &b.Metadata); err != nil {

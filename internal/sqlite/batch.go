@@ -18,7 +18,7 @@ const batchColumns = `id, endpoint, input_file_id, completion_window, metadata,
 	client_token, job_name, job_arn, job_status, output_prefix, output_file_id, error_file_id,
 	requests_total, requests_completed, requests_failed, input_tokens, output_tokens, cost,
 	reserved, lease_owner, lease_until, created_at, expires_at, in_progress_at, finalizing_at, completed_at, failed_at,
-	expired_at, cancelling_at, cancelled_at, updated_at`
+	expired_at, cancelling_at, cancelled_at, updated_at, output_expires_after`
 
 // nonTerminal selects batches whose status is not batchgate.Terminal. It is
 // also the predicate of the batches_running index, which SQLite uses only
@@ -32,7 +32,7 @@ func (db *DB) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		return fmt.Errorf("sqlite: create batch: %w", err)
 	}
 	n, err := affected(db.write.ExecContext(ctx, `INSERT INTO batches (`+batchColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		b.ID, b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Owner.KeyToken, b.Owner.UserID, b.Owner.TeamID, b.Model, b.ModelID, b.Status, b.Message,
@@ -42,7 +42,7 @@ func (db *DB) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		b.Reserved, b.LeaseOwner, millisPtr(b.LeaseUntil),
 		millis(b.CreatedAt), millisPtr(b.ExpiresAt), millisPtr(b.InProgressAt), millisPtr(b.FinalizingAt),
 		millisPtr(b.CompletedAt), millisPtr(b.FailedAt), millisPtr(b.ExpiredAt),
-		millisPtr(b.CancellingAt), millisPtr(b.CancelledAt), millis(b.UpdatedAt)))
+		millisPtr(b.CancellingAt), millisPtr(b.CancelledAt), millis(b.UpdatedAt), b.OutputExpiresAfter))
 	if err != nil {
 		return fmt.Errorf("sqlite: create batch: %w", err)
 	}
@@ -130,7 +130,8 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		reserved = CASE WHEN EXISTS (SELECT 1 FROM spend_logs s WHERE s.batch_id = batches.id) THEN 0.0 ELSE ? END,
 		lease_owner = ?, lease_until = ?,
 		expires_at = ?, in_progress_at = ?, finalizing_at = ?, completed_at = ?, failed_at = ?,
-		expired_at = ?, cancelling_at = coalesce(cancelling_at, ?), cancelled_at = ?, updated_at = ?
+		expired_at = ?, cancelling_at = coalesce(cancelling_at, ?), cancelled_at = ?, updated_at = ?,
+		output_expires_after = ?
 		WHERE id = ? AND `+nonTerminal,
 		b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Model, b.ModelID, b.Status, b.Status, b.Message,
@@ -142,7 +143,7 @@ func (db *DB) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		millisPtr(b.ExpiresAt), millisPtr(b.InProgressAt), millisPtr(b.FinalizingAt),
 		millisPtr(b.CompletedAt), millisPtr(b.FailedAt),
 		millisPtr(b.ExpiredAt), millisPtr(b.CancellingAt), millisPtr(b.CancelledAt), millis(b.UpdatedAt),
-		b.ID))
+		b.OutputExpiresAfter, b.ID))
 	if err != nil {
 		return fmt.Errorf("sqlite: update batch: %w", err)
 	}
@@ -275,7 +276,7 @@ func scanBatch(row rowScanner) (*batchgate.Batch, error) {
 		&b.RequestCounts.Total, &b.RequestCounts.Completed, &b.RequestCounts.Failed,
 		&b.Usage.InputTokens, &b.Usage.OutputTokens, &b.Cost,
 		&b.Reserved, &b.LeaseOwner, &leaseUntil, &createdAt, &expires, &inProgress, &finalizing, &completed, &failed,
-		&expired, &cancelling, &cancelled, &updatedAt); err != nil {
+		&expired, &cancelling, &cancelled, &updatedAt, &b.OutputExpiresAfter); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(meta, &b.Metadata); err != nil {
