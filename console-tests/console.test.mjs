@@ -195,7 +195,7 @@ try {
   await until('the files list', async () => (await page.getByTestId('files-table').textContent()).includes('questions.jsonl'), 10000);
   await shot(page, 'files');
 
-  // 5. Keys: create one in the UI, edit its budget, clear it, then revoke it.
+  // 5. Keys: create one in the UI, edit its budget, clear it, block and unblock it, then revoke it.
   await page.getByTestId('nav-keys').click();
   await page.getByTestId('keys-table').waitFor();
   await page.getByTestId('create-key').click();
@@ -228,6 +228,12 @@ try {
   await until('the row to show no budget', async () => !(await row.textContent()).includes('$40'), 10000);
   const vk = await api(secret, '/v1/models');
   assert.equal(vk.status, 200, 'the new key works');
+  // Block stops the key without deleting it; unblock restores it.
+  await row.getByTestId('block-key').click();
+  await until('the key to be blocked', async () => (await api(secret, '/v1/models')).status === 401, 10000);
+  await until('the row to show it blocked', async () => (await row.getAttribute('data-blocked')) === 'true', 10000);
+  await row.getByTestId('block-key').click();
+  await until('the key to be unblocked', async () => (await api(secret, '/v1/models')).status === 200, 10000);
   await row.getByTestId('revoke-key').click();
   await until('the key to be revoked', async () => (await api(secret, '/v1/models')).status === 401, 10000);
   await until('the row to go', async () => (await page.locator('[data-testid=key-row][data-alias="analytics-team"]').count()) === 0, 10000);

@@ -719,8 +719,9 @@ async function keysPage(main) {
     }
     box.replaceChildren(h('table', { testid: 'keys-table' },
       h('thead', null, h('tr', null, ['Key', 'Models', 'User', 'Team', 'Spend / budget', 'Expires', 'Created', ''].map((x) => h('th', null, x)))),
-      h('tbody', null, keys.map((k) => h('tr', { testid: 'key-row', 'data-alias': k.key_alias || '' },
-        h('td', null, h('div', null, k.key_alias || h('span', { class: 'muted' }, 'no alias')), h('div', { class: 'mono muted small' }, k.key_name)),
+      h('tbody', null, keys.map((k) => h('tr', { testid: 'key-row', 'data-alias': k.key_alias || '', 'data-blocked': k.blocked ? 'true' : 'false' },
+        h('td', null, h('div', null, k.key_alias || h('span', { class: 'muted' }, 'no alias'), k.blocked ? h('span', { class: 'chip danger', testid: 'key-blocked' }, 'blocked') : null),
+          h('div', { class: 'mono muted small' }, k.key_name)),
         h('td', { class: 'wrap' }, chips(k.models)),
         h('td', null, k.user_id ? h('a', { href: '#/users/' + encodeURIComponent(k.user_id) }, k.user_id) : '—'),
         h('td', null, k.team_id ? h('a', { href: '#/teams/' + encodeURIComponent(k.team_id) }, k.team_id) : '—'),
@@ -729,7 +730,19 @@ async function keysPage(main) {
         h('td', { title: fmtTime(k.created_at) }, fmtAge(k.created_at)),
         h('td', { class: 'num' },
           h('button', { class: 'small', testid: 'edit-key', onclick: () => edit(k) }, 'Edit'), ' ',
+          h('button', { class: 'small', testid: 'block-key', onclick: () => block(k) }, k.blocked ? 'Unblock' : 'Block'), ' ',
           h('button', { class: 'small danger', testid: 'revoke-key', onclick: () => revoke(k) }, 'Revoke')))))));
+  }
+  // Block stops a key at once (401 everywhere) without deleting it; unblock restores it.
+  async function block(k) {
+    const route = k.blocked ? '/key/unblock' : '/key/block';
+    try {
+      await api(route, { method: 'POST', body: { key: k.token } });
+      toast((k.blocked ? 'Unblocked ' : 'Blocked ') + keyName(k));
+      refresh();
+    } catch (e) {
+      toast(e.message, true);
+    }
   }
   function create() {
     const err = h('div', { class: 'error-text' });
