@@ -257,7 +257,12 @@ try {
   await page.getByTestId('teams-table').locator('tr', { hasText: 'Research' }).click();
   await until('the team page', async () => (await page.locator('main').textContent()).includes('ann'), 10000);
   await shot(page, 'team');
-  log('user and team pages checked');
+  // Edit the team's budget (50 → 75) through /team/update.
+  await page.getByTestId('edit-team').click();
+  await page.getByTestId('team-budget').fill('75');
+  await page.getByTestId('team-save').click();
+  await until('the team budget update', async () => (await api(master, '/team/info?team_id=research')).data.team_info.max_budget === 75, 10000);
+  log('user and team pages checked, team edited');
 
   // 6. Spend charts: bars over time and by group, for models, keys and teams.
   await page.getByTestId('nav-spend').click();

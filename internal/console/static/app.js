@@ -947,7 +947,7 @@ async function teamPage(main, id) {
         toast(x.message, true);
       }
     });
-    main.append(pageHead(t.team_alias || t.team_id),
+    main.append(pageHead(t.team_alias || t.team_id, h('button', { testid: 'edit-team', onclick: () => edit(t) }, 'Edit team')),
       h('div', { class: 'grid2' },
         h('div', { class: 'panel' }, h('h2', null, 'Team'), h('dl', { class: 'kv' },
           kv('Team id', h('code', null, t.team_id)), kv('Models', chips(t.models)),
@@ -958,6 +958,35 @@ async function teamPage(main, id) {
           add)),
       keysPanel(r.keys));
     main.firstChild.prepend(h('a', { href: '#/teams', class: 'crumb' }, 'Teams /'));
+  }
+  // Edit: alias, models and budget through /team/update (an emptied budget clears it).
+  function edit(t) {
+    const err = h('div', { class: 'error-text' });
+    const form = h('form', null,
+      h('label', null, 'Alias', h('input', { type: 'text', name: 'team_alias', value: t.team_alias || '' })),
+      h('label', null, 'Models ', h('span', { class: 'hint' }, '(none checked: every model)'), modelChecks(t.models || [])),
+      h('div', { class: 'row' },
+        h('label', null, 'Max budget (USD)', h('input', { type: 'number', name: 'max_budget', min: '0', step: 'any', testid: 'team-budget', value: t.max_budget ?? '' })),
+        h('label', null, 'Budget period', h('select', { name: 'budget_duration' }, ['', '1d', '7d', '30d'].map((d) => h('option', { value: d }, d || 'never resets'))))),
+      err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, 'Cancel'),
+        h('button', { class: 'primary', type: 'submit', testid: 'team-save' }, 'Save')));
+    form.budget_duration.value = t.budget_duration || '';
+    const d = modal('Edit ' + (t.team_alias || t.team_id), form);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const mb = form.max_budget.value.trim();
+      const b = { team_id: t.team_id, team_alias: form.team_alias.value.trim(), models: checked(form, 'models'),
+        max_budget: mb === '' ? null : Number(mb), budget_duration: form.budget_duration.value };
+      try {
+        await api('/team/update', { method: 'POST', body: b });
+        d.close();
+        toast('Saved ' + (t.team_alias || t.team_id));
+        main.replaceChildren();
+        render();
+      } catch (x) {
+        err.textContent = x.message;
+      }
+    });
   }
   await render();
 }
