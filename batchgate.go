@@ -257,11 +257,29 @@ type SpendLog struct {
 	PriceSource        string
 }
 
-// Page selects a page of a listing ordered by creation time, newest first,
-// as OpenAI lists are. After is the id of the last item of the previous page.
+// Page selects a page of a listing ordered by creation time, newest first
+// as OpenAI lists are, or oldest first when Ascending (OpenAI's order=asc).
+// After is the id of the last item of the previous page.
 type Page struct {
-	After string
-	Limit int
+	After     string
+	Limit     int
+	Ascending bool
+}
+
+// Order is the SQL ordering of a page: by created_at, then id.
+func (p Page) Order() string {
+	if p.Ascending {
+		return "created_at ASC, id ASC"
+	}
+	return "created_at DESC, id DESC"
+}
+
+// AfterOp is the comparison of (created_at, id) with the cursor's.
+func (p Page) AfterOp() string {
+	if p.Ascending {
+		return ">"
+	}
+	return "<"
 }
 
 // FileFilter selects files.

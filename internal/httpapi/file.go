@@ -156,6 +156,14 @@ func (s *Server) handleFileList() http.Handler {
 		if err != nil {
 			return err
 		}
+		// OpenAI's order for files: desc (newest first, the default) or asc.
+		switch o := r.URL.Query().Get("order"); o {
+		case "", "desc":
+		case "asc":
+			page.Ascending = true
+		default:
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "order", Message: fmt.Sprintf("order must be asc or desc, not %q", o)}
+		}
 		want := page.Limit
 		page.Limit++ // one more, to know whether there are more
 		files, err := s.Gateway.Store.FindFiles(r.Context(), batchgate.FileFilter{Scope: caller(r).Scope, Purpose: r.URL.Query().Get("purpose"), Page: page})

@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batchgate/batchgate/internal/local"
 )
@@ -115,4 +117,40 @@ func TestUploadTooLarge(t *testing.T) {
 	if r.status != 413 || ae.Error.Message == "" {
 		t.Errorf("status=%d body=%.300s, want 413", r.status, r.body)
 	}
+}
+
+// TestFileListOrder: GET /v1/files takes OpenAI's order (desc by default,
+// asc oldest first), paged with after either way; another order is a 400.
+func TestFileListOrder(t *testing.T) {
+	e := newEnv(t, 1)
+	key := e.key(model)
+	var ids []string // oldest first
+	for range 3 {
+		ids = append(ids, e.uploadOK(key, lines(1, model)))
+		time.Sleep(2 * time.Millisecond) // distinct created_at
+	}
+	list := func(query string) []string {
+		t.Helper()
+		var page struct{ Data []struct{ ID string } }
+		r := e.json(key, "GET", "/v1/files?"+query, nil)
+		if r.status != 200 {
+			t.Fatalf("GET /v1/files?%s: %d %s", query, r.status, r.body)
+		}
+		r.json(t, &page)
+		var got []string
+		for _, f := range page.Data {
+			got = append(got, f.ID)
+		}
+		return got
+	}
+	if got := list("order=asc"); !slices.Equal(got, ids) {
+		t.Errorf("order=asc = %v, want %v", got, ids)
+	}
+	if got := list("order=asc&limit=1&after=" + ids[0]); !slices.Equal(got, ids[1:2]) {
+		t.Errorf("order=asc after the first = %v, want %v", got, ids[1:2])
+	}
+	if got := list("order=desc&limit=2"); !slices.Equal(got, []string{ids[2], ids[1]}) {
+		t.Errorf("order=desc = %v", got)
+	}
+	wantError(t, "order=sideways", e.json(key, "GET", "/v1/files?order=sideways", nil), 400, "order")
 }

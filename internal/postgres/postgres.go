@@ -214,7 +214,7 @@ func (q *query) after(table string, p batchgate.Page, s batchgate.Scope) {
 		return
 	}
 	scope, _ := q.scope(s)
-	q.add(`(created_at, id) < (SELECT created_at, id FROM ` + table + ` WHERE id = ` + q.arg(p.After) + ` AND ` + scope + `)`)
+	q.add(`(created_at, id) ` + p.AfterOp() + ` (SELECT created_at, id FROM ` + table + ` WHERE id = ` + q.arg(p.After) + ` AND ` + scope + `)`)
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }

@@ -252,7 +252,7 @@ func (w *where) after(table string, p batchgate.Page, scope string, scopeArgs []
 	if p.After == "" {
 		return
 	}
-	w.add(`(created_at, id) < (SELECT created_at, id FROM `+table+` WHERE id = ? AND `+scope+`)`,
+	w.add(`(created_at, id) `+p.AfterOp()+` (SELECT created_at, id FROM `+table+` WHERE id = ? AND `+scope+`)`,
 		append([]any{p.After}, scopeArgs...)...)
 }
 

@@ -432,12 +432,12 @@ func testPages(t *testing.T, pg pager) {
 		}
 	}
 
-	walk := func(sc batchgate.Scope, limit int) []string {
+	walk := func(sc batchgate.Scope, limit int, asc ...bool) []string {
 		t.Helper()
 		var got []string
 		after := ""
 		for range n + 1 {
-			page, err := pg.list(t, sc, batchgate.Page{After: after, Limit: limit})
+			page, err := pg.list(t, sc, batchgate.Page{After: after, Limit: limit, Ascending: len(asc) > 0 && asc[0]})
 			if err != nil {
 				t.Fatalf("page after %q: %v", after, err)
 			}
@@ -461,6 +461,16 @@ func testPages(t *testing.T, pg pager) {
 	}
 	if got := walk(batchgate.Scope{KeyToken: ownerA.KeyToken}, 4); !slices.Equal(got, mine) {
 		t.Errorf("pages of 4 in scope:\n got %q\nwant %q", got, mine)
+	}
+	// Oldest first (OpenAI's order=asc), paged the same way.
+	oldest, mineOldest := slices.Clone(all), slices.Clone(mine)
+	slices.Reverse(oldest)
+	slices.Reverse(mineOldest)
+	if got := walk(batchgate.Scope{All: true}, 7, true); !slices.Equal(got, oldest) {
+		t.Errorf("ascending pages of 7:\n got %q\nwant %q", got, oldest)
+	}
+	if got := walk(batchgate.Scope{KeyToken: ownerA.KeyToken}, 3, true); !slices.Equal(got, mineOldest) {
+		t.Errorf("ascending pages of 3 in scope:\n got %q\nwant %q", got, mineOldest)
 	}
 
 	got, err := pg.list(t, batchgate.Scope{All: true}, batchgate.Page{})
