@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func decode(r *http.Request, v any) error {
 		err = json.Unmarshal(raw, v)
 	}
 	if err == nil {
-		return nil
+		return refuseUnsupported(raw, reflect.TypeOf(v))
 	}
 	var mbe *http.MaxBytesError
 	var te *json.UnmarshalTypeError
@@ -86,6 +87,84 @@ func decode(r *http.Request, v any) error {
 }
 
 var errTrailing = errors.New("trailing data after the JSON object")
+
+// refuseUnsupported answers 400 for a member of the body that the request
+// type has no field for and that is set to something (LiteLLM's rpm_limit,
+// tags, ... which batchgate cannot honour): a limit an admin believes in must
+// not be dropped in silence. Members that are null, false, 0, "" or empty
+// say nothing and pass, so clients that send every field still work.
+func refuseUnsupported(raw json.RawMessage, t reflect.Type) error {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil {
+		return nil // not an object of members: the typed decode has judged it
+	}
+	known := jsonNames(t)
+	var unknown []string
+	for k, v := range members {
+		// encoding/json matches member names case-insensitively too.
+		if !known[strings.ToLower(k)] && !emptyJSON(v) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	return &batchgate.Error{Code: batchgate.EINVALID, Param: unknown[0], Message: fmt.Sprintf(
+		"%s is not supported by batchgate: it cannot honour it, so it refuses it rather than ignore it. Remove it from the request.",
+		strings.Join(unknown, ", "))}
+}
+
+// jsonNames returns the member names a struct type decodes, lower-cased
+// (embedded structs' included); nil for other types.
+func jsonNames(t reflect.Type) map[string]bool {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == "-":
+		case f.Anonymous && tag == "":
+			for n := range jsonNames(f.Type) {
+				names[n] = true
+			}
+		case tag != "":
+			names[strings.ToLower(tag)] = true
+		case f.IsExported():
+			names[strings.ToLower(f.Name)] = true
+		}
+	}
+	return names
+}
+
+// emptyJSON reports whether v is null, false, 0, "", [] or {}.
+func emptyJSON(v json.RawMessage) bool {
+	switch s := strings.TrimSpace(string(v)); s {
+	case "null", "false", `""`, "[]", "{}":
+		return true
+	default:
+		var f float64
+		if json.Unmarshal(v, &f) == nil && f == 0 {
+			return true
+		}
+		var x any
+		if json.Unmarshal(v, &x) == nil {
+			switch x := x.(type) {
+			case []any:
+				return len(x) == 0
+			case map[string]any:
+				return len(x) == 0
+			}
+		}
+		return false
+	}
+}
 
 // jsonFieldPath turns encoding/json's dotted Go path (which names embedded
 // structs by their Go type, as in "budgetRequest.max_budget") into the

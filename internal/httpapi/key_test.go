@@ -140,3 +140,28 @@ func TestModelsFilteredByKey(t *testing.T) {
 		})
 	}
 }
+
+// TestUnsupportedFieldsRefused: a LiteLLM field batchgate cannot honour
+// (a rate limit, tags) is refused naming it rather than ignored, on the
+// admin routes and on batch creation alike; the same field left empty
+// (null, false, 0, "", [], {}) passes, so clients that send every field work.
+func TestUnsupportedFieldsRefused(t *testing.T) {
+	e := newEnv(t, 1)
+	wantError(t, "rpm_limit", e.json(master, "POST", "/key/generate", map[string]any{"models": []string{model}, "rpm_limit": 100}), 400, "rpm_limit")
+	ae := wantError(t, "two fields", e.json(master, "POST", "/team/new", map[string]any{"team_id": "t-x", "tpm_limit": 5, "tags": []string{"a"}}), 400, "tags")
+	if !strings.Contains(ae.Error.Message, "tags, tpm_limit") {
+		t.Errorf("message %q does not name both fields", ae.Error.Message)
+	}
+	if r := e.json(master, "GET", "/team/info?team_id=t-x", nil); r.status != 404 {
+		t.Errorf("a refused /team/new created the team: %d", r.status)
+	}
+	r := e.json(master, "POST", "/key/generate", map[string]any{"models": []string{model}, "rpm_limit": nil, "tpm_limit": 0,
+		"tags": []string{}, "send_invite_email": false, "aliases": map[string]any{}, "config": "", "Key_Alias": "case-insensitive"})
+	if r.status != 200 || !strings.Contains(string(r.body), `"case-insensitive"`) {
+		t.Errorf("a key with empty LiteLLM fields: %d %s", r.status, r.body)
+	}
+	key := e.key(model)
+	fileID := e.uploadOK(key, lines(1, model))
+	wantError(t, "batch field", e.json(key, "POST", "/v1/batches", map[string]any{"input_file_id": fileID, "endpoint": "/v1/chat/completions",
+		"completion_window": "24h", "priority": "high"}), 400, "priority")
+}
