@@ -229,7 +229,9 @@ func mistralCompletion(out json.RawMessage) (*completion, error) {
 		stop = o.Outputs[0].StopReason
 	case len(o.Choices) > 0:
 		ch := o.Choices[0]
-		if ch.Message.Content != nil {
+		// "" beside tool calls is no text: the message's content is null,
+		// as OpenAI's is when the model only calls tools.
+		if ch.Message.Content != nil && (*ch.Message.Content != "" || len(ch.Message.ToolCalls) == 0) {
 			c.addText(*ch.Message.Content)
 		}
 		for _, tc := range ch.Message.ToolCalls {
