@@ -188,7 +188,7 @@ func maxOutputTokens(req translate.Request) int64 {
 // target_model_names) refers to the deployment: its model_name, or its
 // Bedrock model id with or without "bedrock/".
 func (d *Deployment) Names(model string) bool {
-	return model == d.Name() || strings.TrimPrefix(model, "bedrock/") == d.ModelID()
+	return model == d.Name() || model == d.LiteLLMParams.Model || strings.TrimPrefix(model, "bedrock/") == d.ModelID()
 }
 
 // target resolves a target model for the caller.

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -163,9 +162,8 @@ func (g *Gateway) deployment(name string) *Deployment {
 	if d, ok := g.Deployments[name]; ok {
 		return d
 	}
-	id := strings.TrimPrefix(name, "bedrock/")
 	for _, d := range g.Deployments {
-		if d.ModelID() == id {
+		if d.Names(name) {
 			return d
 		}
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -159,6 +160,7 @@ func (g *Gateway) AbortStaleUploads(ctx context.Context) (int, error) {
 	}
 	seen := map[string]bool{} // bucket and prefix
 	total := 0
+	var errs []error // one refused sweep (a missing permission, say) does not stop the others
 	for _, d := range g.Deployments {
 		a, ok := d.Objects.(uploadAborter)
 		if !ok {
@@ -176,12 +178,12 @@ func (g *Gateway) AbortStaleUploads(ctx context.Context) (int, error) {
 			n, err := a.AbortUploads(ctx, s.bucket, s.prefix, before, s.match)
 			total += n
 			if err != nil {
-				return total, err
+				errs = append(errs, err)
 			}
 		}
 	}
 	if total > 0 {
 		g.Log.Info("aborted unfinished uploads", "count", total)
 	}
-	return total, nil
+	return total, errors.Join(errs...)
 }

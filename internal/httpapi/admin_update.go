@@ -158,11 +158,18 @@ func (s *Server) handleKeyBlock(blocked bool) http.Handler {
 		if err != nil {
 			return err
 		}
-		k.Blocked, k.UpdatedAt = blocked, time.Now().UTC()
-		if err := s.Gateway.Store.UpdateKey(r.Context(), k); err != nil {
-			if batchgate.IsNotFound(err) { // deleted meanwhile
-				return errKeyNotFound()
+		// Under the key's lock, as /key/update: neither overwrites the other.
+		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
+			if k, err = s.Gateway.Store.FindKeyByToken(ctx, k.Token); err != nil {
+				return err
 			}
+			k.Blocked, k.UpdatedAt = blocked, time.Now().UTC()
+			return s.Gateway.Store.UpdateKey(ctx, k)
+		})
+		if batchgate.IsNotFound(err) { // deleted meanwhile
+			return errKeyNotFound()
+		}
+		if err != nil {
 			return err
 		}
 		if stored, err := s.Gateway.Store.FindKeyByToken(r.Context(), k.Token); err == nil {

@@ -139,7 +139,10 @@ func (e *env) do(key, method, path, ctype string, body io.Reader, hdr ...string)
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil { // a body shorter than its Content-Length, a broken transfer
+		e.t.Fatalf("%s %s: reading the %d response: %v (got %q)", method, path, resp.StatusCode, err, b)
+	}
 	return response{resp.StatusCode, b}
 }
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,21 @@ func TestBatchRunsToCompletion(t *testing.T) {
 	}
 	if raw.status != 200 || strings.Count(string(raw.body), "\n") != 5 || !strings.Contains(string(raw.body), `"modelOutput"`) {
 		t.Errorf("raw content: %d %s", raw.status, raw.body)
+	}
+
+	// The stored output object gone (a bucket lifecycle rule, say): the
+	// download is a clean JSON error, not the file's Content-Length over it.
+	stored, err := e.gw.Store.FindFileByID(t.Context(), *b.OutputFileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.gw.Deployments[model].Objects.Delete(t.Context(), stored.Bucket, stored.Key); err != nil {
+		t.Fatal(err)
+	}
+	gone := e.do(key, "GET", "/v1/files/"+*b.OutputFileID+"/content", "", nil)
+	var ae apiError
+	if gone.status < 400 || json.Unmarshal(gone.body, &ae) != nil || ae.Error.Message == "" {
+		t.Errorf("content of a file whose object is gone: %d %q", gone.status, gone.body)
 	}
 
 	// Listing: newest first, paged with after.

@@ -102,7 +102,7 @@ func refuseUnsupported(raw json.RawMessage, t reflect.Type) error {
 	var unknown []string
 	for k, v := range members {
 		// encoding/json matches member names case-insensitively too.
-		if !known[strings.ToLower(k)] && !emptyJSON(v) {
+		if !known[strings.ToLower(k)] && !emptyJSON(v) && !harmless(k, v) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -113,6 +113,23 @@ func refuseUnsupported(raw json.RawMessage, t reflect.Type) error {
 	return &batchgate.Error{Code: batchgate.EINVALID, Param: unknown[0], Message: fmt.Sprintf(
 		"%s is not supported by batchgate: it cannot honour it, so it refuses it rather than ignore it. Remove it from the request.",
 		strings.Join(unknown, ", "))}
+}
+
+// harmless reports whether an unknown member's value changes nothing in
+// batchgate: values LiteLLM clients send as a matter of course.
+func harmless(member string, v json.RawMessage) bool {
+	var s string
+	_ = json.Unmarshal(v, &s)
+	switch member {
+	case "user_role": // LiteLLM's default roles; a role that grants more is refused
+		return s == "internal_user" || s == "internal_user_viewer"
+	case "send_invite_email": // batchgate sends no email either way
+		var b bool
+		return json.Unmarshal(v, &b) == nil
+	case "custom_llm_provider": // every batchgate model is a Bedrock one
+		return s == "bedrock"
+	}
+	return false
 }
 
 // jsonNames returns the member names a struct type decodes, lower-cased

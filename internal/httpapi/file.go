@@ -214,6 +214,11 @@ func (s *Server) handleFileContent() http.Handler {
 				logger(r.Context()).Error("file content interrupted", "file_id", f.ID, "err", err)
 				panic(http.ErrAbortHandler)
 			}
+			// Nothing sent yet: the error goes out as JSON, without the
+			// file's headers.
+			for _, h := range []string{"Content-Length", "Content-Disposition", "Content-Type"} {
+				w.Header().Del(h)
+			}
 			return err
 		}
 		return nil

@@ -258,12 +258,23 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
-		if err := s.apply(r.Context(), req, k, now); err != nil {
-			return err
+		// Read, change and write the key under its lock, so that a
+		// concurrent /key/block (or update) is not overwritten.
+		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
+			if k, err = s.Gateway.Store.FindKeyByToken(ctx, k.Token); err != nil {
+				return err
+			}
+			now := time.Now().UTC()
+			if err := s.apply(ctx, req, k, now); err != nil {
+				return err
+			}
+			k.UpdatedAt = now
+			return s.Gateway.Store.UpdateKey(ctx, k)
+		})
+		if batchgate.IsNotFound(err) { // deleted meanwhile
+			return errKeyNotFound()
 		}
-		k.UpdatedAt = now
-		if err := s.Gateway.Store.UpdateKey(r.Context(), k); err != nil {
+		if err != nil {
 			return err
 		}
 		if stored, err := s.Gateway.Store.FindKeyByToken(r.Context(), k.Token); err == nil {

@@ -160,6 +160,11 @@ func TestUnsupportedFieldsRefused(t *testing.T) {
 	if r.status != 200 || !strings.Contains(string(r.body), `"case-insensitive"`) {
 		t.Errorf("a key with empty LiteLLM fields: %d %s", r.status, r.body)
 	}
+	// Values LiteLLM clients send that change nothing pass; one that would is refused.
+	if r := e.json(master, "POST", "/user/new", map[string]any{"user_id": "u-lite", "user_role": "internal_user", "send_invite_email": true}); r.status != 200 {
+		t.Errorf("/user/new with LiteLLM's default role: %d %s", r.status, r.body)
+	}
+	wantError(t, "proxy_admin role", e.json(master, "POST", "/user/new", map[string]any{"user_id": "u-admin", "user_role": "proxy_admin"}), 400, "user_role")
 	key := e.key(model)
 	fileID := e.uploadOK(key, lines(1, model))
 	wantError(t, "batch field", e.json(key, "POST", "/v1/batches", map[string]any{"input_file_id": fileID, "endpoint": "/v1/chat/completions",
