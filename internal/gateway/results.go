@@ -55,6 +55,9 @@ func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batch
 		return err
 	}
 	defer release()
+	// A large write can outlast the lease: keep it, so that no other
+	// replica takes the batch over and writes the same files meanwhile.
+	defer g.keepLease(ctx, b)()
 	withErrors := b.RequestCounts.Failed > 0
 	sizes, err := g.writeResults(ctx, d, b, objs, created, withErrors)
 	if err != nil {
@@ -113,6 +116,36 @@ func (g *Gateway) resultSlot(ctx context.Context, objs []batchgate.Object) (func
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// keepLease renews b's lease every third of LeaseTTL until the returned
+// stop is called (and has waited for the renewer to end).
+func (g *Gateway) keepLease(ctx context.Context, b *batchgate.Batch) (stop func()) {
+	if g.LeaseTTL <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(g.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				// A copy: b is being read meanwhile, and stays as it was.
+				c := *b
+				now := g.now()
+				c.LeaseOwner, c.LeaseUntil, c.UpdatedAt = g.ReplicaID, ptr(now.Add(g.LeaseTTL)), now
+				if err := g.Store.UpdateBatch(ctx, &c); err != nil && ctx.Err() == nil {
+					g.Log.Warn("renew lease during settlement", "batch_id", b.ID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // writeResults converts the batch's Bedrock output objects in one pass and
