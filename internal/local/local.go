@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,8 +65,9 @@ type Env struct {
 	BedrockURL string
 	Config     *config.Config // the default model, pointing at the local servers
 
-	servers []*http.Server
-	sim     *bedrocksim.Server
+	servers  []*http.Server
+	sim      *bedrocksim.Server
+	inflight atomic.Int64 // requests being served
 }
 
 // Start starts the in-process S3 and Bedrock emulator.
@@ -154,7 +156,15 @@ func (e *Env) serve(h http.Handler) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Requests are counted, so that Close can wait for those in flight: a
+	// client that gave up (a cancelled context) leaves its handler writing
+	// into the data directory after the connection is gone.
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.inflight.Add(1)
+		defer e.inflight.Add(-1)
+		h.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: counted, ReadHeaderTimeout: 10 * time.Second}
 	e.servers = append(e.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -164,12 +174,22 @@ func (e *Env) serve(h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops the emulator and the servers.
+// Close stops the emulator and the servers, and waits (up to 10 s) for the
+// requests they were serving to end, so that nothing writes into the data
+// directory once it returns.
 func (e *Env) Close() {
 	if e.sim != nil {
 		e.sim.Close()
 	}
 	for _, s := range e.servers {
 		_ = s.Close()
+	}
+	// (A counter polled, not a WaitGroup: a request may still start while
+	// the servers close.)
+	for deadline := time.Now().Add(10 * time.Second); e.inflight.Load() > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			slog.Warn("local servers: requests still running after 10 s")
+			return
+		}
 	}
 }
