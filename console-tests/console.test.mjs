@@ -259,10 +259,16 @@ try {
   await shot(page, 'team');
   // Edit the team's budget (50 → 75) through /team/update.
   await page.getByTestId('edit-team').click();
-  await page.getByTestId('team-budget').fill('75');
-  await page.getByTestId('team-save').click();
+  await page.getByTestId('owner-budget').fill('75');
+  await page.getByTestId('owner-save').click();
   await until('the team budget update', async () => (await api(master, '/team/info?team_id=research')).data.team_info.max_budget === 75, 10000);
-  log('user and team pages checked, team edited');
+  // And a member's budget, from the user page (/user/update).
+  await page.locator('main a', { hasText: 'ann' }).first().click();
+  await page.getByTestId('edit-user').click();
+  await page.getByTestId('owner-budget').fill('12');
+  await page.getByTestId('owner-save').click();
+  await until('the user budget update', async () => (await api(master, '/user/info?user_id=ann')).data.user_info.max_budget === 12, 10000);
+  log('user and team pages checked, team and user edited');
 
   // 6. Spend charts: bars over time and by group, for models, keys and teams.
   await page.getByTestId('nav-spend').click();

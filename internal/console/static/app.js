@@ -864,7 +864,9 @@ async function userPage(main, id) {
   const r = await api('/user/info?user_id=' + encodeURIComponent(id));
   const u = r.user_info;
   await allKeys().catch(() => {});
-  main.append(pageHead(u.user_alias || u.user_id),
+  main.append(pageHead(u.user_alias || u.user_id, h('button', { testid: 'edit-user', onclick: () => editOwner({
+    route: '/user/update', id: { user_id: u.user_id }, alias: 'user_alias', current: u, title: u.user_alias || u.user_id,
+    saved: () => { main.replaceChildren(); userPage(main, id); } }) }, 'Edit user')),
     h('div', { class: 'grid2' },
       h('div', { class: 'panel' }, h('h2', null, 'User'), h('dl', { class: 'kv' },
         kv('User id', h('code', null, u.user_id)), kv('Email', u.user_email || '—'), kv('Models', chips(u.models)),
@@ -872,6 +874,36 @@ async function userPage(main, id) {
         kv('Created', fmtTime(u.created_at)))),
       keysPanel(r.keys)));
   main.firstChild.prepend(h('a', { href: '#/users', class: 'crumb' }, 'Users /'));
+}
+
+// editOwner edits a team's or a user's alias, models and budget through
+// /team/update or /user/update (an emptied budget clears it).
+function editOwner({ route, id, alias, current, title, saved }) {
+  const err = h('div', { class: 'error-text' });
+  const form = h('form', null,
+    h('label', null, 'Alias', h('input', { type: 'text', name: 'alias', value: current[alias] || '' })),
+    h('label', null, 'Models ', h('span', { class: 'hint' }, '(none checked: every model)'), modelChecks(current.models || [])),
+    h('div', { class: 'row' },
+      h('label', null, 'Max budget (USD)', h('input', { type: 'number', name: 'max_budget', min: '0', step: 'any', testid: 'owner-budget', value: current.max_budget ?? '' })),
+      h('label', null, 'Budget period', h('select', { name: 'budget_duration' }, ['', '1d', '7d', '30d'].map((d) => h('option', { value: d }, d || 'never resets'))))),
+    err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, 'Cancel'),
+      h('button', { class: 'primary', type: 'submit', testid: 'owner-save' }, 'Save')));
+  form.budget_duration.value = current.budget_duration || '';
+  const d = modal('Edit ' + title, form);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const mb = form.max_budget.value.trim();
+    const b = { ...id, [alias]: form.alias.value.trim(), models: checked(form, 'models'),
+      max_budget: mb === '' ? null : Number(mb), budget_duration: form.budget_duration.value };
+    try {
+      await api(route, { method: 'POST', body: b });
+      d.close();
+      toast('Saved ' + title);
+      saved();
+    } catch (x) {
+      err.textContent = x.message;
+    }
+  });
 }
 
 function keysPanel(keys) {
@@ -947,7 +979,9 @@ async function teamPage(main, id) {
         toast(x.message, true);
       }
     });
-    main.append(pageHead(t.team_alias || t.team_id, h('button', { testid: 'edit-team', onclick: () => edit(t) }, 'Edit team')),
+    main.append(pageHead(t.team_alias || t.team_id, h('button', { testid: 'edit-team', onclick: () => editOwner({
+      route: '/team/update', id: { team_id: t.team_id }, alias: 'team_alias', current: t, title: t.team_alias || t.team_id,
+      saved: () => { main.replaceChildren(); render(); } }) }, 'Edit team')),
       h('div', { class: 'grid2' },
         h('div', { class: 'panel' }, h('h2', null, 'Team'), h('dl', { class: 'kv' },
           kv('Team id', h('code', null, t.team_id)), kv('Models', chips(t.models)),
@@ -958,35 +992,6 @@ async function teamPage(main, id) {
           add)),
       keysPanel(r.keys));
     main.firstChild.prepend(h('a', { href: '#/teams', class: 'crumb' }, 'Teams /'));
-  }
-  // Edit: alias, models and budget through /team/update (an emptied budget clears it).
-  function edit(t) {
-    const err = h('div', { class: 'error-text' });
-    const form = h('form', null,
-      h('label', null, 'Alias', h('input', { type: 'text', name: 'team_alias', value: t.team_alias || '' })),
-      h('label', null, 'Models ', h('span', { class: 'hint' }, '(none checked: every model)'), modelChecks(t.models || [])),
-      h('div', { class: 'row' },
-        h('label', null, 'Max budget (USD)', h('input', { type: 'number', name: 'max_budget', min: '0', step: 'any', testid: 'team-budget', value: t.max_budget ?? '' })),
-        h('label', null, 'Budget period', h('select', { name: 'budget_duration' }, ['', '1d', '7d', '30d'].map((d) => h('option', { value: d }, d || 'never resets'))))),
-      err, h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => d.close() }, 'Cancel'),
-        h('button', { class: 'primary', type: 'submit', testid: 'team-save' }, 'Save')));
-    form.budget_duration.value = t.budget_duration || '';
-    const d = modal('Edit ' + (t.team_alias || t.team_id), form);
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const mb = form.max_budget.value.trim();
-      const b = { team_id: t.team_id, team_alias: form.team_alias.value.trim(), models: checked(form, 'models'),
-        max_budget: mb === '' ? null : Number(mb), budget_duration: form.budget_duration.value };
-      try {
-        await api('/team/update', { method: 'POST', body: b });
-        d.close();
-        toast('Saved ' + (t.team_alias || t.team_id));
-        main.replaceChildren();
-        render();
-      } catch (x) {
-        err.textContent = x.message;
-      }
-    });
   }
   await render();
 }
