@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,7 +18,8 @@ import (
 
 // batchgate_settings.files reaches the gateway: an upload without
 // expires_after expires after files.expire_after, a batch's output file
-// files.output_expire_after after it was created.
+// files.output_expire_after after it was created; and
+// general_settings.max_batch_file_size_mb bounds uploads.
 func TestServeFileExpirySettings(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	le, err := local.Start(ctx, local.Options{DataDir: t.TempDir(), StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1,
@@ -28,6 +32,7 @@ func TestServeFileExpirySettings(t *testing.T) {
 	cfg := *le.Config
 	cfg.GeneralSettings.MasterKey = e.master
 	cfg.BatchgateSettings.Files = config.FileSettings{ExpireAfter: "2d", OutputExpireAfter: "90m"}
+	cfg.GeneralSettings.MaxBatchFileSizeMB = 1
 	data, err := config.Marshal(&cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -76,4 +81,17 @@ func TestServeFileExpirySettings(t *testing.T) {
 	}
 	e.json(e.master, "GET", "/v1/batches/"+id, nil, &b)
 	check(b.OutputFileID, 90*time.Minute)
+
+	// general_settings.max_batch_file_size_mb: 1 refuses a larger upload.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("purpose", "batch")
+	w, _ := mw.CreateFormFile("file", "big.jsonl")
+	for i := 0; buf.Len() < 3<<20/2; i++ {
+		fmt.Fprintf(w, `{"custom_id":"r%d","method":"POST","url":"/v1/chat/completions","body":{"model":%q,"max_tokens":50,"messages":[{"role":"user","content":"hi %d"}]}}`+"\n", i, local.ModelName, i)
+	}
+	mw.Close()
+	if status, body, _ := e.do(e.master, "POST", "/v1/files", mw.FormDataContentType(), &buf); status != 413 {
+		t.Errorf("a 1.5 MB upload with max_batch_file_size_mb 1: %d %s; want 413", status, body)
+	}
 }

@@ -112,7 +112,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	api := &httpapi.Server{
-		Gateway: gw, MasterKey: masterKey, Log: log, Version: version, MaxUploadBytes: 1280 << 20, // Bedrock allows 1 GB per file; OpenAI lines are a little larger
+		Gateway: gw, MasterKey: masterKey, Log: log, Version: version, MaxUploadBytes: cfg.GeneralSettings.MaxUploadBytes(),
 		Ready: store.Ping,
 	}
 	ops.wire(api)

@@ -33,6 +33,21 @@ type Config struct {
 type GeneralSettings struct {
 	MasterKey   string `yaml:"master_key"`
 	DatabaseURL string `yaml:"database_url"`
+	// MaxBatchFileSizeMB bounds an upload to POST /v1/files (LiteLLM's
+	// name; 413 above it). 0: DefaultMaxBatchFileSizeMB.
+	MaxBatchFileSizeMB int64 `yaml:"max_batch_file_size_mb"`
+}
+
+// DefaultMaxBatchFileSizeMB is the default upload bound: Bedrock takes 1 GB
+// per input file, and an OpenAI line is a little larger than its record.
+const DefaultMaxBatchFileSizeMB = 1280
+
+// MaxUploadBytes is the upload bound in bytes (MB as MiB).
+func (g GeneralSettings) MaxUploadBytes() int64 {
+	if g.MaxBatchFileSizeMB > 0 {
+		return g.MaxBatchFileSizeMB << 20
+	}
+	return DefaultMaxBatchFileSizeMB << 20
 }
 
 // Model is one model_list entry: a deployment of a model group.
@@ -399,6 +414,9 @@ func (c *Config) validate(refs map[string]string) error {
 	}
 	if batch == 0 {
 		return &Error{Field: "model_list", Message: "has no bedrock/ model: add at least one entry with litellm_params.model: bedrock/<model id>"}
+	}
+	if c.GeneralSettings.MaxBatchFileSizeMB < 0 {
+		return &Error{Field: "general_settings.max_batch_file_size_mb", Message: "must not be negative"}
 	}
 	if c.GeneralSettings.MasterKey != "" && !strings.HasPrefix(c.GeneralSettings.MasterKey, "sk-") {
 		return &Error{Field: "general_settings.master_key", Message: "must start with sk- (as LiteLLM requires)"}
