@@ -35,6 +35,7 @@ const usage = `batchgate: OpenAI-compatible batch gateway for Amazon Bedrock
 
 Usage:
   batchgate serve [--config config.yaml] [--addr 127.0.0.1:4000 | --host H --port P] [--data DIR]
+                  [--ssl_certfile_path cert.pem --ssl_keyfile_path key.pem]
       Run the gateway. Without --config it runs everything locally (SQLite,
       an in-process S3 and Bedrock emulator) and prints its master key.
       As with LiteLLM, "batchgate --config config.yaml --port 4000" is serve.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +39,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fs.String("addr", "127.0.0.1:4000", "listen address")
 	host := fs.String("host", "", "listen host, as LiteLLM's --host (overrides --addr's host; 0.0.0.0 for every interface)")
 	port := fs.Int("port", 0, "listen port, as LiteLLM's --port (overrides --addr's port)")
+	certFile := fs.String("ssl_certfile_path", "", "serve HTTPS with this PEM certificate (chain), as LiteLLM's flag")
+	keyFile := fs.String("ssl_keyfile_path", "", "the PEM private key of --ssl_certfile_path")
 	dataDir := fs.String("data", envOr(getenv, "BATCHGATE_DATA", ".batchgate"), "data directory for SQLite and the local mode's S3 objects")
 	interval := fs.Duration("reconcile-interval", 5*time.Second, "how often running batches are refreshed from Bedrock")
 	reconcileWorkers := fs.Int("reconcile-workers", gateway.DefaultReconcileWorkers, "how many batches a reconciliation pass refreshes and settles at once")
@@ -134,7 +137,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	baseURL := "http://" + ln.Addr().String()
+	scheme := "http"
+	if *certFile != "" || *keyFile != "" {
+		if *certFile == "" || *keyFile == "" {
+			ln.Close()
+			return errors.New("--ssl_certfile_path and --ssl_keyfile_path go together")
+		}
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	baseURL := scheme + "://" + ln.Addr().String()
 
 	ctx, cancel := context.WithCancel(ctx)
 	// On the way out the background work stops, and is waited for, before
