@@ -152,6 +152,7 @@ try {
     assert.equal(cls, 'reached', `timeline step ${step} is ${cls}`);
   }
   await until('the cost to show', async () => /^\$/.test((await page.getByTestId('batch-page-cost').textContent()).trim()), 15000);
+  assert.match((await page.getByTestId('batch-job').textContent()).trim(), /:model-invocation-job\//, 'the batch page names its Bedrock job');
   await shot(page, 'batch');
 
   // 3. Download the results (fetched with the key and saved as a blob).

@@ -572,6 +572,8 @@ async function batchPage(main, id) {
           kv('Completion window', b.completion_window), kv('Expires', fmtTime(b.expires_at)),
           kv('Owner', b.owner ? ownerName(b.owner.api_key) : log ? ownerName(log.api_key) : '—'),
           b.owner && b.owner.team_id ? kv('Team', b.owner.team_id) : null,
+          b.bedrock && b.bedrock.job_arn ? kv('Bedrock job', h('span', null, h('code', { testid: 'batch-job' }, b.bedrock.job_arn), b.bedrock.job_status ? h('span', { class: 'muted' }, ' ' + b.bedrock.job_status) : null)) : null,
+          b.bedrock && b.bedrock.output_s3_uri ? kv('Raw output', h('code', null, b.bedrock.output_s3_uri)) : null,
           Object.keys(b.metadata || {}).length ? kv('Metadata', Object.entries(b.metadata).map(([k, v]) => h('div', null, h('code', null, k), ' ', v))) : null))),
       h('div', { class: 'panel' }, h('h2', null, 'Files'), h('div', { class: 'downloads' }, dl)),
       errPanel);
