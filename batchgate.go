@@ -266,22 +266,6 @@ type Page struct {
 	Ascending bool
 }
 
-// Order is the SQL ordering of a page: by created_at, then id.
-func (p Page) Order() string {
-	if p.Ascending {
-		return "created_at ASC, id ASC"
-	}
-	return "created_at DESC, id DESC"
-}
-
-// AfterOp is the comparison of (created_at, id) with the cursor's.
-func (p Page) AfterOp() string {
-	if p.Ascending {
-		return ">"
-	}
-	return "<"
-}
-
 // FileFilter selects files.
 type FileFilter struct {
 	Scope   Scope

@@ -51,8 +51,7 @@ func (d *Deployment) baseModelID() string {
 }
 
 func (d *Deployment) translateOptions() translate.Options {
-	return translate.Options{ModelID: d.ModelID(), BaseModel: d.ModelInfo.BaseModel,
-		Family: translate.FamilyOf(d.baseModelID()), InvocationType: d.LiteLLMParams.Invocation()}
+	return translate.Options{ModelID: d.ModelID(), BaseModel: d.ModelInfo.BaseModel, InvocationType: d.LiteLLMParams.Invocation()}
 }
 
 // Check reports whether batchgate can translate batches for the

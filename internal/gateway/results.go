@@ -161,13 +161,14 @@ func (g *Gateway) writeResults(ctx context.Context, d *Deployment, b *batchgate.
 		kinds = append(kinds, batchgate.FileError)
 	}
 	pipes := make([]*io.PipeWriter, len(kinds))
-	writers := []io.Writer{io.Discard, io.Discard}
+	bws := make([]*bufio.Writer, len(kinds))
+	writers := []io.Writer{io.Discard, io.Discard} // convertResults' two streams
 	done := make(chan error, len(kinds))
 	for i, kind := range kinds {
 		pr, pw := io.Pipe()
 		pipes[i] = pw
-		bw := bufio.NewWriterSize(pw, 256<<10)
-		writers[i] = bw
+		bws[i] = bufio.NewWriterSize(pw, 256<<10)
+		writers[i] = bws[i]
 		bucket, key := resultKey(b, kind)
 		go func() {
 			n, err := d.Objects.Put(ctx, bucket, key, pr, d.LiteLLMParams.S3EncryptionKeyID)
@@ -178,11 +179,11 @@ func (g *Gateway) writeResults(ctx context.Context, d *Deployment, b *batchgate.
 	}
 	err := g.convertResults(ctx, d, b, objs, created, false, writers)
 	if err == nil && withErrors {
-		err = g.writeUnprocessed(ctx, d, b, objs, writers[1].(*bufio.Writer))
+		err = g.writeUnprocessed(ctx, d, b, objs, bws[1])
 	}
 	for i, pw := range pipes {
 		if err == nil {
-			err = writers[i].(*bufio.Writer).Flush()
+			err = bws[i].Flush()
 		}
 		if err != nil {
 			cancel(err) // abort the uploads rather than complete a truncated object

@@ -13,6 +13,33 @@ import (
 // /team/update, /user/update, /key/block and /key/unblock. All need the
 // master key (server.go wraps them in admin).
 
+// ownerUpdate holds what /team/update and /user/update change alike; a
+// field left out stays as it is.
+type ownerUpdate struct {
+	Models   *[]string       `json:"models"`
+	Metadata *map[string]any `json:"metadata"`
+	budgetRequest
+}
+
+// check refuses unknown model names, as /team/new and /user/new do.
+func (u ownerUpdate) check(s *Server) error {
+	if u.Models == nil {
+		return nil
+	}
+	return s.checkModels(*u.Models)
+}
+
+// apply sets the fields sent on a team's or a user's models, metadata and budget.
+func (u ownerUpdate) apply(models *[]string, metadata *map[string]any, b *batchgate.Budget, now time.Time) error {
+	if u.Models != nil {
+		*models = *u.Models
+	}
+	if u.Metadata != nil {
+		*metadata = *u.Metadata
+	}
+	return u.budgetRequest.apply(b, now)
+}
+
 // handleTeamUpdate answers POST /team/update. As LiteLLM, fields left out
 // stay as they are; max_budget null clears the budget, budget_duration ""
 // ends the budget period. The answer is LiteLLM's {"team_id", "data"}, with
@@ -20,11 +47,9 @@ import (
 func (s *Server) handleTeamUpdate() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req struct {
-			TeamID    string          `json:"team_id"`
-			TeamAlias *string         `json:"team_alias"`
-			Models    *[]string       `json:"models"`
-			Metadata  *map[string]any `json:"metadata"`
-			budgetRequest
+			TeamID    string  `json:"team_id"`
+			TeamAlias *string `json:"team_alias"`
+			ownerUpdate
 		}
 		if err := decode(r, &req); err != nil {
 			return err
@@ -32,10 +57,8 @@ func (s *Server) handleTeamUpdate() http.Handler {
 		if req.TeamID == "" {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "team_id", Message: "team_id is required"}
 		}
-		if req.Models != nil {
-			if err := s.checkModels(*req.Models); err != nil {
-				return err
-			}
+		if err := req.check(s); err != nil {
+			return err
 		}
 		now := time.Now().UTC()
 		var t *batchgate.Team
@@ -49,13 +72,7 @@ func (s *Server) handleTeamUpdate() http.Handler {
 			if req.TeamAlias != nil {
 				t.TeamAlias = *req.TeamAlias
 			}
-			if req.Models != nil {
-				t.Models = *req.Models
-			}
-			if req.Metadata != nil {
-				t.Metadata = *req.Metadata
-			}
-			if err := req.budgetRequest.apply(&t.Budget, now); err != nil {
+			if err := req.apply(&t.Models, &t.Metadata, &t.Budget, now); err != nil {
 				return err
 			}
 			t.UpdatedAt = now
@@ -82,12 +99,10 @@ func (s *Server) handleTeamUpdate() http.Handler {
 func (s *Server) handleUserUpdate() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req struct {
-			UserID    string          `json:"user_id"`
-			UserEmail *string         `json:"user_email"`
-			UserAlias *string         `json:"user_alias"`
-			Models    *[]string       `json:"models"`
-			Metadata  *map[string]any `json:"metadata"`
-			budgetRequest
+			UserID    string  `json:"user_id"`
+			UserEmail *string `json:"user_email"`
+			UserAlias *string `json:"user_alias"`
+			ownerUpdate
 		}
 		if err := decode(r, &req); err != nil {
 			return err
@@ -95,10 +110,8 @@ func (s *Server) handleUserUpdate() http.Handler {
 		if req.UserID == "" {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "user_id", Message: "user_id is required"}
 		}
-		if req.Models != nil {
-			if err := s.checkModels(*req.Models); err != nil {
-				return err
-			}
+		if err := req.check(s); err != nil {
+			return err
 		}
 		now := time.Now().UTC()
 		var u *batchgate.User
@@ -113,13 +126,7 @@ func (s *Server) handleUserUpdate() http.Handler {
 			if req.UserAlias != nil {
 				u.UserAlias = *req.UserAlias
 			}
-			if req.Models != nil {
-				u.Models = *req.Models
-			}
-			if req.Metadata != nil {
-				u.Metadata = *req.Metadata
-			}
-			if err := req.budgetRequest.apply(&u.Budget, now); err != nil {
+			if err := req.apply(&u.Models, &u.Metadata, &u.Budget, now); err != nil {
 				return err
 			}
 			u.UpdatedAt = now

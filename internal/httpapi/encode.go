@@ -162,25 +162,25 @@ func jsonNames(t reflect.Type) map[string]bool {
 
 // emptyJSON reports whether v is null, false, 0, "", [] or {}.
 func emptyJSON(v json.RawMessage) bool {
-	switch s := strings.TrimSpace(string(v)); s {
-	case "null", "false", `""`, "[]", "{}":
-		return true
-	default:
-		var f float64
-		if json.Unmarshal(v, &f) == nil && f == 0 {
-			return true
-		}
-		var x any
-		if json.Unmarshal(v, &x) == nil {
-			switch x := x.(type) {
-			case []any:
-				return len(x) == 0
-			case map[string]any:
-				return len(x) == 0
-			}
-		}
+	var x any
+	if json.Unmarshal(v, &x) != nil {
 		return false
 	}
+	switch x := x.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case string:
+		return x == ""
+	case float64:
+		return x == 0
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 // jsonFieldPath turns encoding/json's dotted Go path (which names embedded

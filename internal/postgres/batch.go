@@ -76,7 +76,7 @@ func (db *DB) FindBatches(ctx context.Context, filter batchgate.BatchFilter) ([]
 	}
 	q.after("batches", filter.Page, filter.Scope)
 	rows, err := db.pool.Query(ctx, `SELECT `+batchColumns+` FROM batches`+q.where()+
-		` ORDER BY `+filter.Page.Order()+` LIMIT `+q.arg(limit(filter.Page)), q.args...)
+		` ORDER BY `+pageOrder(filter.Page)+` LIMIT `+q.arg(limit(filter.Page)), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find batches: %w", err)
 	}

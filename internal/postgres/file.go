@@ -57,7 +57,7 @@ func (db *DB) FindFiles(ctx context.Context, filter batchgate.FileFilter) ([]*ba
 	}
 	q.after("files", filter.Page, filter.Scope)
 	rows, err := db.pool.Query(ctx, `SELECT `+fileColumns+` FROM files`+q.where()+
-		` ORDER BY `+filter.Page.Order()+` LIMIT `+q.arg(limit(filter.Page)), q.args...)
+		` ORDER BY `+pageOrder(filter.Page)+` LIMIT `+q.arg(limit(filter.Page)), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find files: %w", err)
 	}

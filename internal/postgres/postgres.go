@@ -214,7 +214,7 @@ func (q *query) after(table string, p batchgate.Page, s batchgate.Scope) {
 		return
 	}
 	scope, _ := q.scope(s)
-	q.add(`(created_at, id) ` + p.AfterOp() + ` (SELECT created_at, id FROM ` + table + ` WHERE id = ` + q.arg(p.After) + ` AND ` + scope + `)`)
+	q.add(`(created_at, id) ` + pageAfter(p) + ` (SELECT created_at, id FROM ` + table + ` WHERE id = ` + q.arg(p.After) + ` AND ` + scope + `)`)
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }
@@ -270,4 +270,20 @@ func placeholders(n int) string {
 		p[i] = "$" + strconv.Itoa(i+1)
 	}
 	return strings.Join(p, ", ")
+}
+
+// pageOrder is the ORDER BY of a page, and pageAfter the comparison of
+// (created_at, id) with its cursor's: newest first, or oldest when Ascending.
+func pageOrder(p batchgate.Page) string {
+	if p.Ascending {
+		return "created_at ASC, id ASC"
+	}
+	return "created_at DESC, id DESC"
+}
+
+func pageAfter(p batchgate.Page) string {
+	if p.Ascending {
+		return ">"
+	}
+	return "<"
 }

@@ -78,7 +78,7 @@ func (db *DB) FindBatches(ctx context.Context, filter batchgate.BatchFilter) ([]
 	}
 	w.after("batches", filter.Page, scope, scopeArgs)
 	rows, err := db.read.QueryContext(ctx, `SELECT `+batchColumns+` FROM batches`+w.String()+
-		` ORDER BY `+filter.Page.Order()+` LIMIT ?`, append(w.args, limit(filter.Page))...)
+		` ORDER BY `+pageOrder(filter.Page)+` LIMIT ?`, append(w.args, limit(filter.Page))...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find batches: %w", err)
 	}

@@ -56,7 +56,7 @@ func (db *DB) FindFiles(ctx context.Context, filter batchgate.FileFilter) ([]*ba
 	}
 	w.after("files", filter.Page, scope, scopeArgs)
 	rows, err := db.read.QueryContext(ctx, `SELECT `+fileColumns+` FROM files`+w.String()+
-		` ORDER BY `+filter.Page.Order()+` LIMIT ?`, append(w.args, limit(filter.Page))...)
+		` ORDER BY `+pageOrder(filter.Page)+` LIMIT ?`, append(w.args, limit(filter.Page))...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find files: %w", err)
 	}

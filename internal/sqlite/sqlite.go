@@ -252,7 +252,7 @@ func (w *where) after(table string, p batchgate.Page, scope string, scopeArgs []
 	if p.After == "" {
 		return
 	}
-	w.add(`(created_at, id) `+p.AfterOp()+` (SELECT created_at, id FROM `+table+` WHERE id = ? AND `+scope+`)`,
+	w.add(`(created_at, id) `+pageAfter(p)+` (SELECT created_at, id FROM `+table+` WHERE id = ? AND `+scope+`)`,
 		append([]any{p.After}, scopeArgs...)...)
 }
 
@@ -315,4 +315,20 @@ func affected(res sql.Result, err error) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// pageOrder is the ORDER BY of a page, and pageAfter the comparison of
+// (created_at, id) with its cursor's: newest first, or oldest when Ascending.
+func pageOrder(p batchgate.Page) string {
+	if p.Ascending {
+		return "created_at ASC, id ASC"
+	}
+	return "created_at DESC, id DESC"
+}
+
+func pageAfter(p batchgate.Page) string {
+	if p.Ascending {
+		return ">"
+	}
+	return "<"
 }
