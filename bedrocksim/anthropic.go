@@ -1,6 +1,7 @@
 package bedrocksim
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,10 +65,14 @@ func claudeMaxTokens(name string, betas []string) int64 {
 
 func invokeAnthropic(c *modelCall) (any, usage, error) {
 	in := obj{m: c.input, path: "#"}
-	if err := checkAnthropic(in); err != nil {
+	name := claudeName(c.model.base)
+	if err := checkAnthropic(in, name); err != nil {
+		var tag tagError
+		if errors.As(err, &tag) {
+			return nil, usage{}, err
+		}
 		return nil, usage{}, malformed(err)
 	}
-	name := claudeName(c.model.base)
 	maxTokens, _, _ := in.integer("max_tokens", true, 1, 1<<31)
 	betas, _ := in.strings("anthropic_beta", 0)
 	if limit := claudeMaxTokens(name, betas); maxTokens > limit {
@@ -117,7 +122,26 @@ func invokeAnthropic(c *modelCall) (any, usage, error) {
 	return resp, usage{resp.Usage.InputTokens, resp.Usage.OutputTokens}, nil
 }
 
-func checkAnthropic(in obj) error {
+// tagError is Bedrock's answer to an unknown tool_choice type, which it
+// words differently from the schema errors (boto/botocore#3458).
+type tagError string
+
+func (e tagError) Error() string { return string(e) }
+
+// claudeParallelToolUse reports whether a Claude model on Bedrock takes
+// tool_choice.disable_parallel_tool_use. Claude 3 and 3.5 models refuse it as
+// an extraneous key (anthropic-sdk-python#739, Claude 3.5 Sonnet v2); 3.7 and
+// later take it (vercel/ai#15112).
+func claudeParallelToolUse(name string) bool {
+	for _, p := range []string{"claude-3-haiku", "claude-3-sonnet", "claude-3-opus", "claude-3-5-", "claude-v2", "claude-instant"} {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkAnthropic(in obj, name string) error {
 	if err := in.allow("anthropic_version", "anthropic_beta", "max_tokens", "messages", "system", "temperature",
 		"top_p", "top_k", "stop_sequences", "tools", "tool_choice", "thinking"); err != nil {
 		return err
@@ -188,8 +212,23 @@ func checkAnthropic(in obj) error {
 	if tc, ok, err := in.object("tool_choice", false); err != nil {
 		return err
 	} else if ok {
-		typ, _, err := tc.enum("type", true, "auto", "any", "tool", "none")
+		keys := []string{"type", "name"}
+		if claudeParallelToolUse(name) {
+			keys = append(keys, "disable_parallel_tool_use")
+		}
+		if err := tc.allow(keys...); err != nil {
+			return err
+		}
+		typ, _, err := tc.str("type", true)
 		if err != nil {
+			return err
+		}
+		// Bedrock does not take Anthropic's newer "none".
+		if !slices.Contains([]string{"auto", "any", "tool"}, typ) {
+			return tagError(fmt.Sprintf(
+				"tool_choice: Input tag '%s' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool'", typ))
+		}
+		if err := tc.boolean("disable_parallel_tool_use"); err != nil {
 			return err
 		}
 		if typ == "tool" {

@@ -39,8 +39,20 @@ type mistralToolCall struct {
 	Function chatToolFunction `json:"function"`
 }
 
-// mistralMaxTokens is the largest max_tokens the Mistral models accept.
-const mistralMaxTokens = 8192
+// mistralMaxTokens is a Mistral model's max_tokens: its default and the
+// largest value it accepts, from AWS's Mistral AI text completion parameters
+// page (Mistral 7B Instruct 512 / 8,192, Mixtral 8x7B Instruct 512 / 4,096,
+// Mistral Large and Small 8,192 / 8,192). Models the page does not list get
+// Large's.
+func mistralMaxTokens(base string) (dflt, maximum int64) {
+	switch {
+	case strings.HasPrefix(base, "mistral.mistral-7b-"):
+		return 512, 8192
+	case strings.HasPrefix(base, "mistral.mixtral-8x7b-"):
+		return 512, 4096
+	}
+	return 8192, 8192
+}
 
 func invokeMistral(c *modelCall) (any, usage, error) {
 	in := obj{m: c.input, path: "#"}
@@ -54,7 +66,7 @@ func invokeMistral(c *modelCall) (any, usage, error) {
 	if err != nil {
 		return nil, usage{}, malformed(err)
 	}
-	maxTokens, stops, err := mistralCommon(in)
+	maxTokens, stops, err := mistralCommon(in, c.model.base)
 	if err != nil {
 		return nil, usage{}, malformed(err)
 	}
@@ -83,7 +95,7 @@ func mistralChat(c *modelCall, in obj) (any, usage, error) {
 			return nil, usage{}, malformed(err)
 		}
 	}
-	maxTokens, _, err := mistralCommon(in)
+	maxTokens, _, err := mistralCommon(in, c.model.base)
 	if err != nil {
 		return nil, usage{}, malformed(err)
 	}
@@ -108,13 +120,14 @@ func mistralChat(c *modelCall, in obj) (any, usage, error) {
 	return resp, usage{inputTokens(textOf(msgs)), out}, nil
 }
 
-func mistralCommon(in obj) (int64, []string, error) {
-	maxTokens, ok, err := in.integer("max_tokens", false, 1, mistralMaxTokens)
+func mistralCommon(in obj, base string) (int64, []string, error) {
+	dflt, maximum := mistralMaxTokens(base)
+	maxTokens, ok, err := in.integer("max_tokens", false, 1, maximum)
 	if err != nil {
 		return 0, nil, err
 	}
 	if !ok {
-		maxTokens = mistralMaxTokens
+		maxTokens = dflt
 	}
 	if err := in.number("temperature", 0, 1); err != nil {
 		return 0, nil, err
