@@ -42,9 +42,9 @@ func (s *Server) handleCreate(r *http.Request) (any, *apiError) {
 	if s.closed {
 		return nil, errorf(InternalServerException, "The emulator is shutting down.")
 	}
-	m, ok := resolveModel(*req.ModelID)
-	if !ok {
-		return nil, errorf(ValidationException, "The provided model identifier is invalid.")
+	m, e := s.jobModel(*req.ModelID)
+	if e != nil {
+		return nil, e
 	}
 	invocation := invocationInvokeModel
 	if req.ModelInvocationType != nil {
@@ -99,6 +99,34 @@ func (s *Server) handleCreate(r *http.Request) (any, *apiError) {
 	s.wg.Add(1)
 	go s.run(j)
 	return createResponse{JobARN: j.arn}, nil
+}
+
+// jobModel resolves a job's modelId and checks that batch jobs may use it in
+// the emulator's region. ARNs of resources the emulator cannot see
+// (application inference profiles, custom models) resolve through
+// Config.ModelARNs; the region table is not applied to them.
+func (s *Server) jobModel(id string) (model, *apiError) {
+	invalid := errorf(ValidationException, "The provided model identifier is invalid.")
+	if target, ok := s.cfg.ModelARNs[id]; ok {
+		m, ok := resolveModel(target)
+		if !ok {
+			return model{}, invalid
+		}
+		return m, nil
+	}
+	for _, kind := range []string{":application-inference-profile/", ":custom-model/", ":provisioned-model/"} {
+		if strings.HasPrefix(id, "arn:") && strings.Contains(id, kind) {
+			return model{}, errorf(ResourceNotFoundException, "The specified model %s could not be found.", id)
+		}
+	}
+	m, ok := resolveModel(id)
+	if !ok {
+		return model{}, invalid
+	}
+	if e := checkBatchRegion(id, m, s.cfg.Region); e != nil {
+		return model{}, e
+	}
+	return m, nil
 }
 
 type createResponse struct {

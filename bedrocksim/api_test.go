@@ -285,9 +285,6 @@ func TestCreate_Validation(t *testing.T) {
 		}, "2 validation errors detected: Value 'a_b' at 'jobName'"},
 		{"ErrUnknownModel", func(in *bedrock.CreateModelInvocationJobInput) { in.ModelId = aws.String("acme.unknown-model-v1:0") },
 			"The provided model identifier is invalid."},
-		{"ErrCustomModel", func(in *bedrock.CreateModelInvocationJobInput) {
-			in.ModelId = aws.String("arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.titan-text-express-v1:0:8k/abcdefghijkl")
-		}, "The provided model identifier is invalid."},
 		{"ErrConverseEmbedding", func(in *bedrock.CreateModelInvocationJobInput) {
 			in.ModelId = aws.String("amazon.titan-embed-text-v2:0")
 			in.ModelInvocationType = types.ModelInvocationTypeConverse

@@ -185,3 +185,37 @@ func cliNames(l cliList) string {
 	}
 	return strings.Join(names, " ")
 }
+
+// TestAWSCLI_ModelIdentifiers: the model and region checks at create, as
+// the AWS CLI reports them.
+func TestAWSCLI_ModelIdentifiers(t *testing.T) {
+	const appProfile = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/cli123456789"
+	e := newEnv(t, bedrocksim.Config{MinRecordsPerJob: -1, ModelARNs: map[string]string{appProfile: "us.amazon.nova-pro-v1:0"}})
+	cli := newAWSCLI(t, e.url)
+	e.put(t, "in/x.jsonl", []byte(`{"recordId":"r1","modelInput":{"messages":[{"role":"user","content":[{"text":"Hi Nova"}]}]}}`+"\n"))
+	create := func(name, model string) (string, string, bool) {
+		var out struct{ JobArn string }
+		stderr, ok := cli.run(&out, "create-model-invocation-job",
+			"--job-name", name, "--role-arn", testRole, "--model-id", model,
+			"--input-data-config", `{"s3InputDataConfig":{"s3Uri":"s3://`+e.bucket+`/in/"}}`,
+			"--output-data-config", `{"s3OutputDataConfig":{"s3Uri":"s3://`+e.bucket+`/out/"}}`)
+		return out.JobArn, stderr, ok
+	}
+
+	arn, stderr, ok := create("cli-app-profile", appProfile)
+	if !ok {
+		t.Fatalf("application inference profile: %s", stderr)
+	}
+	e.wait(t, arn, types.ModelInvocationJobStatusCompleted)
+	if lines := e.lines(t, "out/"+jobID(arn)+"/x.jsonl.out"); len(lines) != 1 || !strings.Contains(string(lines[0]["modelOutput"]), `"stopReason":"end_turn"`) {
+		t.Errorf("output %v, want a Nova answer", lines)
+	}
+	if _, stderr, ok := create("cli-premier", "amazon.nova-premier-v1:0"); ok ||
+		!strings.Contains(stderr, "ValidationException") || !strings.Contains(stderr, "with on-demand throughput isn’t supported") {
+		t.Errorf("Nova Premier without a profile: ok=%v stderr=%q", ok, stderr)
+	}
+	unknown := "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/unknown12345"
+	if _, stderr, ok := create("cli-unknown", unknown); ok || !strings.Contains(stderr, "ResourceNotFoundException") {
+		t.Errorf("unknown ARN: ok=%v stderr=%q", ok, stderr)
+	}
+}

@@ -3,10 +3,14 @@ package bedrocksim
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,8 +63,11 @@ func (s *Server) processFile(ctx context.Context, j *job, f inputFile, index *in
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	enc := json.NewEncoder(tmp)
+	// Lines go to tmp in input order; ends[i] is where line i ends.
+	w := &countingWriter{w: tmp}
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	var ends []int64
 	inBucket, _ := parseS3URI(*j.req.InputDataConfig.S3InputDataConfig.S3URI)
 	err = s.scanRecords(ctx, inBucket, f.key, func(line int, r record) error {
 		i := *index
@@ -77,7 +84,11 @@ func (s *Server) processFile(ctx context.Context, j *job, f inputFile, index *in
 		}
 		c.InputTokens += u.in
 		c.OutputTokens += u.out
-		return enc.Encode(out)
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+		ends = append(ends, w.n)
+		return nil
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -88,14 +99,72 @@ func (s *Server) processFile(ctx context.Context, j *job, f inputFile, index *in
 	if c.Processed == 0 {
 		return c, nil
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+	shuffled, err := s.shuffleLines(j, f, tmp, ends)
+	if err != nil {
 		return c, message(fmt.Sprintf("Internal error: %v", err))
 	}
+	defer os.Remove(shuffled.Name())
+	defer shuffled.Close()
 	bucket, prefix := outputLocation(j)
-	if err := s.put(ctx, j, bucket, prefix+f.name+".out", tmp); err != nil {
+	if err := s.put(ctx, j, bucket, prefix+f.name+".out", shuffled); err != nil {
 		return c, err
 	}
 	return c, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// shuffleLines copies the lines of src (line i ends at ends[i]) to a new
+// temporary file in a shuffled order, positioned at its start. AWS does not
+// keep the input order ("not guaranteed", spec §2.4), so clients must join
+// on recordId; the shuffle makes sure they do. It is seeded by the job id and
+// the file name, or by Config.OutputOrderSeed, so a job's output is
+// reproducible.
+func (s *Server) shuffleLines(j *job, f inputFile, src *os.File, ends []int64) (*os.File, error) {
+	seed := j.id
+	if s.cfg.OutputOrderSeed != 0 {
+		seed = strconv.FormatUint(s.cfg.OutputOrderSeed, 10)
+	}
+	sum := sha256.Sum256([]byte(seed + "/" + f.name))
+	rng := mrand.New(mrand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
+	order := rng.Perm(len(ends))
+
+	dst, err := os.CreateTemp("", "bedrocksim-*.out")
+	if err != nil {
+		return nil, err
+	}
+	var buf []byte
+	for _, i := range order {
+		start := int64(0)
+		if i > 0 {
+			start = ends[i-1]
+		}
+		buf = slices.Grow(buf[:0], int(ends[i]-start))[:ends[i]-start]
+		if _, err = src.ReadAt(buf, start); err == nil {
+			_, err = dst.Write(buf)
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err == nil {
+		_, err = dst.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		dst.Close()
+		os.Remove(dst.Name())
+		return nil, err
+	}
+	return dst, nil
 }
 
 // respond runs one record through the job's model family.

@@ -73,6 +73,20 @@ type Config struct {
 	// Seed makes job ids and injected faults reproducible. Zero picks a random seed.
 	Seed uint64
 
+	// ModelARNs maps model ARNs the emulator cannot resolve by itself
+	// (application inference profiles, custom models) to the model id they
+	// run: a foundation model or a cross-region inference profile id. A job
+	// on such an ARN answers as that model; an ARN of these kinds that is not
+	// in the map is refused with ResourceNotFoundException, as AWS refuses an
+	// unknown resource.
+	ModelARNs map[string]string
+
+	// OutputOrderSeed fixes the order of output lines. AWS does not keep the
+	// input order, so each output file is shuffled; by default the shuffle is
+	// seeded from the job id (reproducible per job), with a non-zero value
+	// every job uses this seed.
+	OutputOrderSeed uint64
+
 	// Logger receives one line per job state change. Default: discard.
 	Logger *slog.Logger
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,6 +45,18 @@ func runBedrockSim(ctx context.Context, args []string, getenv func(string) strin
 	fs.Float64Var(&cfg.Faults.PartialFraction, "partial-fraction", 0, "fraction of each job's records left unprocessed (job ends PartiallyCompleted)")
 	fs.BoolVar(&cfg.Faults.HoldScheduled, "hold-scheduled", false, "keep jobs Scheduled until stopped or expired")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for job ids and injected faults (0: random)")
+	fs.Uint64Var(&cfg.OutputOrderSeed, "output-order-seed", 0, "seed of the shuffled output line order for every job (0: seeded by each job's id)")
+	fs.Func("model-arn", "`ARN=MODEL_ID`: run jobs on this application inference profile or custom model ARN as MODEL_ID (repeatable)", func(v string) error {
+		arn, id, ok := strings.Cut(v, "=")
+		if !ok || !strings.HasPrefix(arn, "arn:") || id == "" {
+			return fmt.Errorf("want ARN=MODEL_ID, got %q", v)
+		}
+		if cfg.ModelARNs == nil {
+			cfg.ModelARNs = map[string]string{}
+		}
+		cfg.ModelARNs[arn] = id
+		return nil
+	})
 	s3Endpoint := fs.String("s3-endpoint", "", "S3 endpoint URL (default: the AWS SDK configuration, e.g. $AWS_ENDPOINT_URL_S3)")
 	if err := fs.Parse(args); err != nil {
 		return err
