@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/batchgate/batchgate/internal/bedrockmodel"
 )
 
 // Config is the whole file.
@@ -115,22 +117,10 @@ const DefaultMinRecordsPerJob = 100
 
 // BedrockModelID returns the deployment's Bedrock model id: model without
 // the "bedrock/" prefix and LiteLLM's "converse/" or "invoke/" route.
-func (p LiteLLMParams) BedrockModelID() string {
-	_, id := p.route()
-	return id
-}
+func (p LiteLLMParams) BedrockModelID() string { return bedrockmodel.Parse(p.Model).ModelID }
 
-// route splits model into LiteLLM's route ("converse", "invoke" or "") and
-// the Bedrock model id.
-func (p LiteLLMParams) route() (route, id string) {
-	id = strings.TrimPrefix(p.Model, "bedrock/")
-	for _, r := range []string{"converse", "invoke"} {
-		if rest, ok := strings.CutPrefix(id, r+"/"); ok {
-			return r, rest
-		}
-	}
-	return "", id
-}
+// route is LiteLLM's route in model: "converse", "invoke" or "".
+func (p LiteLLMParams) route() string { return bedrockmodel.Parse(p.Model).Route }
 
 // Invocation is the batch job's modelInvocationType: invocation_type when
 // set, else Converse for a "bedrock/converse/..." model (LiteLLM's route),
@@ -139,7 +129,7 @@ func (p LiteLLMParams) Invocation() string {
 	if p.InvocationType != "" {
 		return p.InvocationType
 	}
-	if r, _ := p.route(); r == "converse" {
+	if p.route() == "converse" {
 		return "Converse"
 	}
 	return ""
@@ -386,7 +376,7 @@ func (c *Config) validate(refs map[string]string) error {
 		default:
 			return &Error{Field: lp + ".invocation_type", Message: fmt.Sprintf("%q must be InvokeModel or Converse", p.InvocationType)}
 		}
-		if r, _ := p.route(); (r == "converse" && p.InvocationType == "InvokeModel") || (r == "invoke" && p.InvocationType == "Converse") {
+		if r := p.route(); (r == "converse" && p.InvocationType == "InvokeModel") || (r == "invoke" && p.InvocationType == "Converse") {
 			return &Error{Field: lp + ".invocation_type", Message: fmt.Sprintf("%q contradicts the model's bedrock/%s/ route", p.InvocationType, r)}
 		}
 		if p.MinRecordsPerJob != nil && *p.MinRecordsPerJob < 0 {

@@ -3,9 +3,8 @@
 package cost
 
 import (
-	"strings"
-
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrockmodel"
 	"github.com/batchgate/batchgate/internal/config"
 )
 
@@ -29,8 +28,8 @@ const (
 	SourceNone     = "unknown model: no price"
 )
 
-// onDemand holds on-demand USD prices per million tokens, keyed by the model id
-// without region prefix. Batch prices are half of these.
+// onDemand holds on-demand USD prices per million tokens, keyed by
+// foundation model id (bedrockmodel.ID.Foundation). Batch prices are half of these.
 var onDemand = map[string][2]float64{
 	"anthropic.claude-3-haiku-20240307-v1:0":    {0.25, 1.25},
 	"anthropic.claude-3-sonnet-20240229-v1:0":   {3, 15},
@@ -77,30 +76,14 @@ var onDemand = map[string][2]float64{
 	"qwen.qwen3-coder-480b-a35b-v1:0":         {0.45, 1.8},
 }
 
-// regionPrefixes are the cross-region inference profile prefixes.
-var regionPrefixes = []string{"us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov.", "global."}
-
-// baseModelID strips "bedrock/" and a cross-region inference profile prefix.
-func baseModelID(id string) string {
-	id = strings.TrimPrefix(id, "bedrock/")
-	for _, p := range regionPrefixes {
-		if rest, ok := strings.CutPrefix(id, p); ok {
-			return rest
-		}
-	}
-	return id
-}
-
 // For returns the batch price of a deployment, for input and for output
 // tokens each: model_info's batch price, else its on-demand price halved,
 // else the built-in table's on-demand price halved.
 func For(m config.Model) Price {
 	mi := m.ModelInfo
-	id := m.LiteLLMParams.BedrockModelID()
-	if m.ModelInfo.BaseModel != "" {
-		id = m.ModelInfo.BaseModel
-	}
-	table, known := onDemand[baseModelID(id)]
+	// base_model first: it names the model behind an application inference
+	// profile, in any form a model id may take.
+	table, known := onDemand[bedrockmodel.Base(m.LiteLLMParams.Model, mi.BaseModel)]
 	pick := func(batch, onDemand *float64, tableUSDPerM float64) (float64, string) {
 		switch {
 		case batch != nil:

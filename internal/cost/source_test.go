@@ -26,6 +26,9 @@ func TestPriceSources(t *testing.T) {
 		{"mixed", claude, config.ModelInfo{OutputCostPerTokenBatches: f(3e-6), InputCostPerToken: f(4e-6)}, 2e-6, 3e-6, SourceOnDemand, SourceBatches},
 		{"unknown", "bedrock/acme.unknown-v1:0", config.ModelInfo{}, 0, 0, SourceNone, SourceNone},
 		{"profile with base_model", "bedrock/arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc", config.ModelInfo{BaseModel: "anthropic.claude-3-5-sonnet-20240620-v1:0"}, 1.5e-6, 7.5e-6, SourceTable, SourceTable},
+		// base_model is read like any model id (bedrock/, route, geography, ARN, case).
+		{"profile with a foundation-model ARN as base_model", "bedrock/arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc", config.ModelInfo{BaseModel: "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"}, 1.5e-6, 7.5e-6, SourceTable, SourceTable},
+		{"profile with a routed profile id as base_model", "bedrock/arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc", config.ModelInfo{BaseModel: "bedrock/converse/US.anthropic.claude-3-5-sonnet-20240620-v1:0"}, 1.5e-6, 7.5e-6, SourceTable, SourceTable},
 		{"route", "bedrock/converse/" + claude[len("bedrock/"):], config.ModelInfo{}, 1.5e-6, 7.5e-6, SourceTable, SourceTable},
 		{"unknown, priced", "bedrock/acme.unknown-v1:0", config.ModelInfo{InputCostPerTokenBatches: f(5e-7), OutputCostPerTokenBatches: f(0)}, 5e-7, 0, SourceBatches, SourceBatches},
 	} {

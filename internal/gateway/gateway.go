@@ -15,6 +15,7 @@ import (
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/bedrock"
+	"github.com/batchgate/batchgate/internal/bedrockmodel"
 	"github.com/batchgate/batchgate/internal/config"
 	"github.com/batchgate/batchgate/internal/cost"
 	"github.com/batchgate/batchgate/internal/translate"
@@ -41,13 +42,11 @@ func (d *Deployment) Name() string { return d.ModelName }
 // ModelID is the Bedrock model id.
 func (d *Deployment) ModelID() string { return d.LiteLLMParams.BedrockModelID() }
 
-// baseModelID is the foundation model the deployment runs: model_info's
-// base_model when set, else the model id.
+// baseModelID is the foundation model the deployment runs (lower-cased):
+// model_info's base_model when it names one, else the model id's; "" when
+// neither does.
 func (d *Deployment) baseModelID() string {
-	if d.ModelInfo.BaseModel != "" {
-		return d.ModelInfo.BaseModel
-	}
-	return d.ModelID()
+	return bedrockmodel.Base(d.LiteLLMParams.Model, d.ModelInfo.BaseModel)
 }
 
 func (d *Deployment) translateOptions() translate.Options {

@@ -25,6 +25,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/batchgate/batchgate/internal/bedrockmodel"
 )
 
 // Family is a Bedrock model family, decided by the deployment's model id,
@@ -83,10 +85,7 @@ type resolved struct {
 }
 
 func (o Options) resolve() (resolved, error) {
-	r := resolved{family: o.Family, base: BaseModel(o.ModelID)}
-	if o.BaseModel != "" {
-		r.base = BaseModel(o.BaseModel)
-	}
+	r := resolved{family: o.Family, base: bedrockmodel.Base(o.ModelID, o.BaseModel)}
 	if r.family == "" {
 		r.family = familyOfBase(r.base)
 	}
@@ -266,54 +265,13 @@ func marshal(v any) ([]byte, error) {
 	return append([]byte(nil), b...), nil
 }
 
-// Providers whose model ids Bedrock serves; used to strip geography prefixes
-// of cross-region inference profiles ("us.", "eu.", "apac.", "global.", ...).
-var providers = map[string]bool{
-	"anthropic": true, "amazon": true, "meta": true, "mistral": true, "openai": true,
-	"qwen": true, "deepseek": true, "cohere": true, "ai21": true, "writer": true,
-	"twelvelabs": true, "stability": true, "luma": true, "moonshot": true,
-	"moonshotai": true, "minimax": true, "google": true, "nvidia": true,
-}
-
 // BaseModel returns the foundation model id behind a deployment's model id,
-// lower-cased: without the "bedrock/" prefix (and LiteLLM's "converse/" or
-// "invoke/" route), without the cross-region profile geography ("us.",
-// "eu.", "apac.", "global.", "us-gov.", ...), and taken out of a
-// foundation-model or inference-profile ARN.
+// lower-cased (see bedrockmodel.ID.Foundation):
 // "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0" gives
 // "anthropic.claude-3-5-haiku-20241022-v1:0". An application inference
 // profile or provisioned model ARN gives "" (its model can't be known from
 // the id).
-func BaseModel(modelID string) string {
-	s := strings.ToLower(strings.TrimSpace(modelID))
-	s = strings.TrimPrefix(s, "bedrock/")
-	for _, p := range []string{"converse/", "invoke/"} {
-		s = strings.TrimPrefix(s, p)
-	}
-	if strings.HasPrefix(s, "arn:") {
-		// arn:partition:bedrock:region:account:type/id; ids contain ':' too.
-		parts := strings.SplitN(s, ":", 6)
-		if len(parts) < 6 {
-			return ""
-		}
-		typ, id, ok := strings.Cut(parts[5], "/")
-		if !ok {
-			return ""
-		}
-		switch typ {
-		case "foundation-model", "inference-profile", "system-defined-inference-profile":
-			s = id
-		default:
-			return ""
-		}
-	}
-	if first, rest, ok := strings.Cut(s, "."); ok && !providers[first] {
-		if p, _, ok := strings.Cut(rest, "."); ok && providers[p] {
-			s = rest
-		}
-	}
-	return s
-}
+func BaseModel(modelID string) string { return bedrockmodel.Parse(modelID).Foundation }
 
 // FamilyOf returns the family of a deployment's model id. It accepts the
 // "bedrock/" prefix, cross-region inference profile ids (us., eu., apac.,
