@@ -27,9 +27,12 @@ type keyRequest struct {
 
 // keyInfo is LiteLLM's key object.
 type keyInfo struct {
-	Key      string         `json:"key,omitempty"` // the secret, only in /key/generate's answer
-	KeyName  string         `json:"key_name"`
-	Token    string         `json:"token"`
+	Key     string `json:"key,omitempty"` // the secret, only in /key/generate's answer
+	KeyName string `json:"key_name"`
+	Token   string `json:"token"`
+	// KeyID names the key for good (files, batches and spend logs show it
+	// as their owner); the token repeats if the same secret is issued again.
+	KeyID    string         `json:"key_id"`
 	KeyAlias *string        `json:"key_alias"`
 	Models   []string       `json:"models"`
 	UserID   *string        `json:"user_id"`
@@ -44,7 +47,7 @@ type keyInfo struct {
 
 func newKeyInfo(k *batchgate.Key) keyInfo {
 	ki := keyInfo{
-		KeyName: k.KeyName, Token: k.Token, KeyAlias: optional(k.KeyAlias), Models: k.Models,
+		KeyName: k.KeyName, Token: k.Token, KeyID: k.ID, KeyAlias: optional(k.KeyAlias), Models: k.Models,
 		UserID: optional(k.UserID), TeamID: optional(k.TeamID), budgetInfo: newBudgetInfo(k.Budget),
 		Metadata: k.Metadata, Expires: k.ExpiresAt, Blocked: k.Blocked, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
 	}
@@ -132,7 +135,9 @@ func (s *Server) handleKeyGenerate() http.Handler {
 			secret = *req.Key
 		}
 		now := time.Now().UTC()
-		k := &batchgate.Key{Token: gateway.HashKey(secret), KeyName: gateway.MaskKey(secret), CreatedAt: now, UpdatedAt: now}
+		// A custom secret may be issued again once its key is deleted: the
+		// new key gets a new ID, so it owns none of the old key's objects.
+		k := gateway.NewKey(secret, now)
 		if err := s.apply(r.Context(), req, k, now); err != nil {
 			return err
 		}
@@ -184,7 +189,7 @@ func (s *Server) handleKeyInfo() http.Handler {
 			if k, err = s.findKey(r, key); err != nil {
 				return err
 			}
-			if !c.Admin() && k.Token != c.Key.Token {
+			if !c.Admin() && k.ID != c.Key.ID {
 				// Another tenant's key answers exactly as a missing one: a
 				// virtual key learns nothing about keys it does not hold.
 				return errKeyNotFound()
