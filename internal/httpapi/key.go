@@ -169,6 +169,17 @@ func (s *Server) findKey(r *http.Request, key string) (*batchgate.Key, error) {
 	return k, err
 }
 
+// refindKey reads k again, as it is now. A key deleted meanwhile is
+// ENOTFOUND, even when its secret has been issued again: that is another
+// key, with another ID.
+func (s *Server) refindKey(ctx context.Context, k *batchgate.Key) (*batchgate.Key, error) {
+	fresh, err := s.Gateway.Store.FindKeyByToken(ctx, k.Token)
+	if err == nil && fresh.ID != k.ID {
+		return nil, errKeyNotFound()
+	}
+	return fresh, err
+}
+
 func errKeyNotFound() error {
 	return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key", Message: "Key not found."}
 }
@@ -266,7 +277,7 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		// Read, change and write the key under its lock, so that a
 		// concurrent /key/block (or update) is not overwritten.
 		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
-			if k, err = s.Gateway.Store.FindKeyByToken(ctx, k.Token); err != nil {
+			if k, err = s.refindKey(ctx, k); err != nil {
 				return err
 			}
 			now := time.Now().UTC()
@@ -282,7 +293,7 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		if err != nil {
 			return err
 		}
-		if stored, err := s.Gateway.Store.FindKeyByToken(r.Context(), k.Token); err == nil {
+		if stored, err := s.refindKey(r.Context(), k); err == nil {
 			k = stored // with the spend and budget period as they are now
 		}
 		return encode(w, http.StatusOK, newKeyInfo(k))

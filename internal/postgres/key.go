@@ -80,8 +80,9 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 	return keys, nil
 }
 
-// UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
-// ID, Token and CreatedAt never change, and neither does Spend: RecordSpend adds
+// UpdateKey replaces the key with token k.Token and ID k.ID, or returns
+// ENOTFOUND: a copy read before its key was deleted and its secret issued
+// again does not write over the new key. ID, Token and CreatedAt never change, and neither does Spend: RecordSpend adds
 // to it atomically, which a read-modify-write here could undo. BudgetResetAt
 // is written only with a new BudgetDuration (or none): ResetBudgets moves
 // it on, and a stale copy must not move it back.
@@ -98,10 +99,10 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 		key_name = $1, key_alias = $2, models = $3, user_id = $4, team_id = $5,
 		max_budget = $6, budget_duration = $7, budget_reset_at = CASE WHEN budget_duration = $7 AND budget_duration <> '' THEN budget_reset_at ELSE $8 END,
 		metadata = $9, expires_at = $10, updated_at = $11, blocked = $13
-		WHERE token = $12`,
+		WHERE token = $12 AND key_id = $14`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.UpdatedAt,
-		k.Token, k.Blocked))
+		k.Token, k.Blocked, k.ID))
 	if err != nil {
 		return fmt.Errorf("postgres: update key: %w", err)
 	}

@@ -87,8 +87,9 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 	return keys, nil
 }
 
-// UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
-// ID, Token and CreatedAt never change, and neither does Spend: RecordSpend adds
+// UpdateKey replaces the key with token k.Token and ID k.ID, or returns
+// ENOTFOUND: a copy read before its key was deleted and its secret issued
+// again does not write over the new key. ID, Token and CreatedAt never change, and neither does Spend: RecordSpend adds
 // to it atomically, which a read-modify-write here could undo. BudgetResetAt
 // is written only with a new BudgetDuration (or none): ResetBudgets moves
 // it on, and a stale copy must not move it back.
@@ -105,10 +106,10 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 		key_name = ?, key_alias = ?, models = ?, user_id = ?, team_id = ?,
 		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END,
 		metadata = ?, expires_at = ?, blocked = ?, updated_at = ?
-		WHERE token = ?`,
+		WHERE token = ? AND key_id = ?`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.BudgetDuration, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), k.Blocked, millis(k.UpdatedAt),
-		k.Token))
+		k.Token, k.ID))
 	if err != nil {
 		return fmt.Errorf("sqlite: update key: %w", err)
 	}

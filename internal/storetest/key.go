@@ -126,14 +126,22 @@ func testKeyUpdate(t *testing.T, s batchgate.Store) {
 	fill(t, &orig, 1)
 	must(t, s.CreateKey(ctx, &orig))
 
-	// Every field changes, but ID, Token, CreatedAt and Spend are kept.
+	// A copy of another key with the same token (the key deleted and its
+	// secret issued again) does not write over it.
 	var upd batchgate.Key
 	fill(t, &upd, 2)
 	upd.Token = orig.Token
+	checkCode(t, "UpdateKey of another key's ID", s.UpdateKey(ctx, &upd), batchgate.ENOTFOUND)
+	got, err := s.FindKeyByToken(ctx, orig.Token)
+	must(t, err)
+	checkEqual(t, "key after an update under another ID", got, &orig)
+
+	// Every other field changes, but CreatedAt and Spend are kept.
+	upd.ID = orig.ID
 	must(t, s.UpdateKey(ctx, &upd))
 	want := upd
-	want.ID, want.CreatedAt, want.Spend = orig.ID, orig.CreatedAt, orig.Spend
-	got, err := s.FindKeyByToken(ctx, orig.Token)
+	want.CreatedAt, want.Spend = orig.CreatedAt, orig.Spend
+	got, err = s.FindKeyByToken(ctx, orig.Token)
 	must(t, err)
 	checkEqual(t, "updated key", got, &want)
 
