@@ -11,17 +11,20 @@ import (
 )
 
 // Owner says who created a file or batch. Every read is checked against it.
+// A key owns by its ID, never by its secret's hash: a custom secret issued
+// again after its key was deleted makes a new key with a new ID, which must
+// not inherit the old key's files, batches, reservations or spend.
 type Owner struct {
-	KeyToken string // hash of the virtual key; empty for the master key
-	UserID   string
-	TeamID   string
+	KeyID  string // Key.ID of the virtual key; empty for the master key
+	UserID string
+	TeamID string
 }
 
 // Scope limits what a caller may see. The zero Scope sees nothing; All sees everything.
 type Scope struct {
-	All      bool   // the master key
-	KeyToken string // objects created with this key
-	TeamID   string // and, when set, objects of this team
+	All    bool   // the master key
+	KeyID  string // objects created by the key with this Key.ID
+	TeamID string // and, when set, objects of this team
 }
 
 // Allows reports whether the scope may see an object owned by o.
@@ -29,7 +32,7 @@ func (s Scope) Allows(o Owner) bool {
 	switch {
 	case s.All:
 		return true
-	case s.KeyToken != "" && o.KeyToken == s.KeyToken:
+	case s.KeyID != "" && o.KeyID == s.KeyID:
 		return true
 	case s.TeamID != "" && o.TeamID == s.TeamID:
 		return true
@@ -176,7 +179,10 @@ type Budget struct {
 }
 
 // Key is a virtual API key. The secret itself is never stored: Token is its hash.
+// ID names the key for ownership: it is random, set once at creation and
+// never reused, while Token repeats whenever the same secret is issued again.
 type Key struct {
+	ID       string // "key-" and random hex; what Owner.KeyID and Scope.KeyID hold
 	Token    string // SHA-256 of the key, hex
 	KeyName  string // masked form shown in listings, e.g. "sk-...abcd"
 	KeyAlias string
@@ -283,7 +289,8 @@ type BatchFilter struct {
 // Store persists keys, files, batches and spend. FindXByID/ByToken, Update
 // and Delete return an *Error with code ENOTFOUND when the object does not
 // exist; listings return an empty result. Create returns ECONFLICT for a
-// duplicate id. UpdateKey never changes Spend (only RecordSpend does).
+// duplicate id (CreateKey: a duplicate ID or Token; EINVALID for an empty
+// ID). UpdateKey never changes Spend (only RecordSpend does), nor ID.
 type Store interface {
 	Ping(ctx context.Context) error
 
@@ -327,7 +334,7 @@ type Store interface {
 	UpdateTeam(ctx context.Context, t *Team) error
 
 	// RecordSpend bills a batch once: in one transaction it inserts the log
-	// and adds the cost to the spend of the key, user and team of s.Owner
+	// and adds the cost to the spend of the key (by ID), user and team of s.Owner
 	// (those that exist), replaces the batch's Reserved by its Cost, and
 	// reports false when the batch was already billed.
 	RecordSpend(ctx context.Context, s *SpendLog) (bool, error)

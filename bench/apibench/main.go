@@ -192,7 +192,7 @@ func seed(ctx context.Context, store batchgate.Store, driver, dsn string, n int)
 				b := &batchgate.Batch{
 					ID: gateway.NewID("batch_"), Endpoint: "/v1/chat/completions", InputFileID: gateway.NewID("file-"),
 					CompletionWindow: "24h", Metadata: map[string]string{"job": fmt.Sprint(i)},
-					Owner: batchgate.Owner{KeyToken: fmt.Sprintf("key-%03d", i%100), UserID: "user", TeamID: fmt.Sprintf("team-%d", i%10)},
+					Owner: batchgate.Owner{KeyID: fmt.Sprintf("key-%03d", i%100), UserID: "user", TeamID: fmt.Sprintf("team-%d", i%10)},
 					Model: "bedrock-batch-claude", ModelID: "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
 					Status: batchgate.StatusCompleted, ClientToken: fmt.Sprint("tok-", i), JobName: fmt.Sprint("job-", i),
 					JobARN:    fmt.Sprintf("arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/%012d", i),

@@ -132,7 +132,7 @@ func run(n int, s3URL, bedrockURL, bucket string, wait, interval time.Duration, 
 				now := time.Now().UTC()
 				b := &batchgate.Batch{
 					ID: id, Endpoint: "/v1/chat/completions", InputFileID: "file-reconbench", CompletionWindow: "24h",
-					Owner: batchgate.Owner{KeyToken: "bench"}, Model: m.ModelName, ModelID: modelID,
+					Owner: batchgate.Owner{KeyID: "bench"}, Model: m.ModelName, ModelID: modelID,
 					Status: batchgate.StatusInProgress, ClientToken: strings.ReplaceAll(id, "_", ""), JobName: strings.ReplaceAll(id, "_", "-"),
 					OutputPrefix: "s3://" + bucket + "/batchgate/output/", CreatedAt: now, UpdatedAt: now,
 				}

@@ -75,9 +75,12 @@ func (g *Gateway) checkBudgets(ctx context.Context, c Caller, cost float64) erro
 	if err != nil {
 		return err
 	}
-	if k, err := g.Store.FindKeyByToken(ctx, c.Key.Token); err == nil {
+	// The same token may by now be another key (deleted, its secret issued
+	// again): only this key's own row is fresher.
+	switch k, err := g.Store.FindKeyByToken(ctx, c.Key.Token); {
+	case err == nil && k.ID == c.Key.ID:
 		c.Key = k
-	} else if !batchgate.IsNotFound(err) {
+	case err != nil && !batchgate.IsNotFound(err):
 		return err
 	}
 	if c.User != nil {

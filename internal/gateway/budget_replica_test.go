@@ -63,8 +63,8 @@ func TestBudgetReplicasPostgres(t *testing.T) {
 	}
 
 	for round, fit := range []int{1, 2, 1} {
-		key := &batchgate.Key{Token: fmt.Sprintf("budget-key-%d", round), KeyName: fmt.Sprintf("sk-...%04d", round)}
-		c := gateway.Caller{Key: key, Scope: batchgate.Scope{KeyToken: key.Token}, Owner: batchgate.Owner{KeyToken: key.Token}}
+		key := &batchgate.Key{ID: fmt.Sprintf("key-%d", round), Token: fmt.Sprintf("budget-key-%d", round), KeyName: fmt.Sprintf("sk-...%04d", round)}
+		c := gateway.Caller{Key: key, Scope: batchgate.Scope{KeyID: key.ID}, Owner: batchgate.Owner{KeyID: key.ID}}
 		const perReplica = 4
 		var files [2][]*batchgate.File
 		for i, gw := range gws {

@@ -33,6 +33,17 @@ func NewSecret() string {
 	return sb.String()
 }
 
+// NewKeyID returns the ID of a new key: "key-" and 24 random hex
+// characters. Keys own their files and batches by it, so it is never taken
+// from the secret: the same secret issued again gets another ID.
+func NewKeyID() string { return NewID("key-") }
+
+// NewKey returns a new key for secret, created at now: a new ID, the
+// secret's hash and its masked form.
+func NewKey(secret string, now time.Time) *batchgate.Key {
+	return &batchgate.Key{ID: NewKeyID(), Token: HashKey(secret), KeyName: MaskKey(secret), CreatedAt: now, UpdatedAt: now}
+}
+
 // MaskKey returns the form of a key shown in listings.
 func MaskKey(secret string) string {
 	if len(secret) < 8 {
@@ -66,8 +77,8 @@ func (g *Gateway) Authenticate(ctx context.Context, masterKey, secret string) (C
 	}
 	c := Caller{
 		Key:   k,
-		Scope: batchgate.Scope{KeyToken: k.Token},
-		Owner: batchgate.Owner{KeyToken: k.Token, UserID: k.UserID, TeamID: k.TeamID},
+		Scope: batchgate.Scope{KeyID: k.ID},
+		Owner: batchgate.Owner{KeyID: k.ID, UserID: k.UserID, TeamID: k.TeamID},
 	}
 	if k.UserID != "" {
 		if c.User, err = g.Store.FindUserByID(ctx, k.UserID); err != nil && !batchgate.IsNotFound(err) {

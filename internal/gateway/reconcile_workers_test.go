@@ -61,7 +61,7 @@ func poolBatch(t *testing.T, store batchgate.Store, model, arn, fileID string) *
 	now := time.Now().UTC()
 	b := &batchgate.Batch{
 		ID: id, Endpoint: "/v1/chat/completions", InputFileID: fileID, CompletionWindow: "24h",
-		Owner: batchgate.Owner{KeyToken: "test"}, Model: model, ModelID: "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+		Owner: batchgate.Owner{KeyID: "test"}, Model: model, ModelID: "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
 		Status: batchgate.StatusValidating, ClientToken: strings.ReplaceAll(id, "_", "-"), JobName: strings.ReplaceAll(id, "_", "-"),
 		OutputPrefix: "s3://bucket/batchgate/output/" + id + "/", CreatedAt: now, UpdatedAt: now, ExpiresAt: ptrTo(now.Add(24 * time.Hour)),
 		RequestCounts: batchgate.RequestCounts{Total: 1},
@@ -182,7 +182,7 @@ func TestReconcileWorkersKeepJobQuota(t *testing.T) {
 	g, store := poolEnv(t, jobs, 1, "m")
 	g.ReconcileWorkers = 4
 	f := &batchgate.File{ID: "file-in", Purpose: "batch", Filename: "in.jsonl", Records: 1, CreatedAt: time.Now().UTC(),
-		Owner: batchgate.Owner{KeyToken: "test"}, Kind: batchgate.FileInput, Endpoint: "/v1/chat/completions", Model: "m", Bucket: "bucket", Key: "in.jsonl"}
+		Owner: batchgate.Owner{KeyID: "test"}, Kind: batchgate.FileInput, Endpoint: "/v1/chat/completions", Model: "m", Bucket: "bucket", Key: "in.jsonl"}
 	if err := store.CreateFile(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}

@@ -167,7 +167,7 @@ func (s *Server) handleKeyBlock(blocked bool) http.Handler {
 		}
 		// Under the key's lock, as /key/update: neither overwrites the other.
 		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
-			if k, err = s.Gateway.Store.FindKeyByToken(ctx, k.Token); err != nil {
+			if k, err = s.refindKey(ctx, k); err != nil {
 				return err
 			}
 			k.Blocked, k.UpdatedAt = blocked, time.Now().UTC()
@@ -179,7 +179,7 @@ func (s *Server) handleKeyBlock(blocked bool) http.Handler {
 		if err != nil {
 			return err
 		}
-		if stored, err := s.Gateway.Store.FindKeyByToken(r.Context(), k.Token); err == nil {
+		if stored, err := s.refindKey(r.Context(), k); err == nil {
 			k = stored
 		}
 		logger(r.Context()).Info("key blocked", "token", k.Token[:min(12, len(k.Token))], "blocked", k.Blocked)

@@ -81,11 +81,16 @@ func TestBatchRunsToCompletion(t *testing.T) {
 	if b.Usage == nil || b.Usage.InputTokens <= 0 || b.Usage.TotalTokens != b.Usage.InputTokens+b.Usage.OutputTokens {
 		t.Errorf("usage = %+v", b.Usage)
 	}
-	// The owner extension names the key by its token, as /key/info does.
-	var info struct{ Key string }
+	// The owner extension names the key by its key_id, as /key/info does
+	// (not by its token: the same secret issued again is another key).
+	var info struct {
+		Info struct {
+			KeyID string `json:"key_id"`
+		}
+	}
 	e.json(key, "GET", "/key/info", nil).json(t, &info)
-	if b.Owner == nil || b.Owner.APIKey == "" || b.Owner.APIKey != info.Key {
-		t.Errorf("owner = %+v, want the key's token %q", b.Owner, info.Key)
+	if b.Owner == nil || !strings.HasPrefix(b.Owner.APIKey, "key-") || b.Owner.APIKey != info.Info.KeyID {
+		t.Errorf("owner = %+v, want the key's key_id %q", b.Owner, info.Info.KeyID)
 	}
 	// The bedrock extension locates the job and its raw output.
 	if bd := b.Bedrock; bd == nil || !strings.Contains(bd.JobARN, ":model-invocation-job/") || bd.JobStatus != "Completed" ||

@@ -79,7 +79,7 @@ func TestBudgetRefusesTheBatchThatWouldExceed(t *testing.T) {
 	if settled.Cost <= 0 || settled.Cost > 0.5*reserve || settled.Reserved != 0 {
 		t.Fatalf("settled batch: cost %v, reserved %v (reserve was %v)", settled.Cost, settled.Reserved, reserve)
 	}
-	owner := batchgate.Owner{KeyToken: settled.Owner.KeyToken}
+	owner := batchgate.Owner{KeyID: settled.Owner.KeyID}
 	if k, _, _, err := g.gw.Store.ReservedSpend(context.Background(), owner); err != nil || k != 0 {
 		t.Errorf("reservations after settlement: %v, %v", k, err)
 	}

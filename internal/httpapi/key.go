@@ -27,9 +27,12 @@ type keyRequest struct {
 
 // keyInfo is LiteLLM's key object.
 type keyInfo struct {
-	Key      string         `json:"key,omitempty"` // the secret, only in /key/generate's answer
-	KeyName  string         `json:"key_name"`
-	Token    string         `json:"token"`
+	Key     string `json:"key,omitempty"` // the secret, only in /key/generate's answer
+	KeyName string `json:"key_name"`
+	Token   string `json:"token"`
+	// KeyID names the key for good (files, batches and spend logs show it
+	// as their owner); the token repeats if the same secret is issued again.
+	KeyID    string         `json:"key_id"`
 	KeyAlias *string        `json:"key_alias"`
 	Models   []string       `json:"models"`
 	UserID   *string        `json:"user_id"`
@@ -44,7 +47,7 @@ type keyInfo struct {
 
 func newKeyInfo(k *batchgate.Key) keyInfo {
 	ki := keyInfo{
-		KeyName: k.KeyName, Token: k.Token, KeyAlias: optional(k.KeyAlias), Models: k.Models,
+		KeyName: k.KeyName, Token: k.Token, KeyID: k.ID, KeyAlias: optional(k.KeyAlias), Models: k.Models,
 		UserID: optional(k.UserID), TeamID: optional(k.TeamID), budgetInfo: newBudgetInfo(k.Budget),
 		Metadata: k.Metadata, Expires: k.ExpiresAt, Blocked: k.Blocked, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
 	}
@@ -132,7 +135,9 @@ func (s *Server) handleKeyGenerate() http.Handler {
 			secret = *req.Key
 		}
 		now := time.Now().UTC()
-		k := &batchgate.Key{Token: gateway.HashKey(secret), KeyName: gateway.MaskKey(secret), CreatedAt: now, UpdatedAt: now}
+		// A custom secret may be issued again once its key is deleted: the
+		// new key gets a new ID, so it owns none of the old key's objects.
+		k := gateway.NewKey(secret, now)
 		if err := s.apply(r.Context(), req, k, now); err != nil {
 			return err
 		}
@@ -164,6 +169,17 @@ func (s *Server) findKey(r *http.Request, key string) (*batchgate.Key, error) {
 	return k, err
 }
 
+// refindKey reads k again, as it is now. A key deleted meanwhile is
+// ENOTFOUND, even when its secret has been issued again: that is another
+// key, with another ID.
+func (s *Server) refindKey(ctx context.Context, k *batchgate.Key) (*batchgate.Key, error) {
+	fresh, err := s.Gateway.Store.FindKeyByToken(ctx, k.Token)
+	if err == nil && fresh.ID != k.ID {
+		return nil, errKeyNotFound()
+	}
+	return fresh, err
+}
+
 func errKeyNotFound() error {
 	return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key", Message: "Key not found."}
 }
@@ -184,7 +200,7 @@ func (s *Server) handleKeyInfo() http.Handler {
 			if k, err = s.findKey(r, key); err != nil {
 				return err
 			}
-			if !c.Admin() && k.Token != c.Key.Token {
+			if !c.Admin() && k.ID != c.Key.ID {
 				// Another tenant's key answers exactly as a missing one: a
 				// virtual key learns nothing about keys it does not hold.
 				return errKeyNotFound()
@@ -261,7 +277,7 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		// Read, change and write the key under its lock, so that a
 		// concurrent /key/block (or update) is not overwritten.
 		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
-			if k, err = s.Gateway.Store.FindKeyByToken(ctx, k.Token); err != nil {
+			if k, err = s.refindKey(ctx, k); err != nil {
 				return err
 			}
 			now := time.Now().UTC()
@@ -277,7 +293,7 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		if err != nil {
 			return err
 		}
-		if stored, err := s.Gateway.Store.FindKeyByToken(r.Context(), k.Token); err == nil {
+		if stored, err := s.refindKey(r.Context(), k); err == nil {
 			k = stored // with the spend and budget period as they are now
 		}
 		return encode(w, http.StatusOK, newKeyInfo(k))

@@ -29,7 +29,8 @@ type spendLog struct {
 }
 
 // handleSpendLogs answers GET /spend/logs[?api_key=&user_id=&team_id=&request_id=].
-// The master key sees every log; a virtual key sees its own.
+// The master key sees every log; a virtual key sees its own. A log's
+// api_key is its key's ID; the filter takes the ID, the secret or its token.
 func (s *Server) handleSpendLogs() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		logs, err := s.Gateway.Store.FindSpendLogs(r.Context(), caller(r).Scope)
@@ -37,10 +38,13 @@ func (s *Server) handleSpendLogs() http.Handler {
 			return err
 		}
 		q := r.URL.Query()
-		apiKey := tokenOf(q.Get("api_key"))
+		apiKey, err := s.keyIDOf(r, q.Get("api_key"))
+		if err != nil {
+			return err
+		}
 		out := []spendLog{}
 		for _, l := range logs {
-			if (apiKey != "" && l.Owner.KeyToken != apiKey) || (q.Get("user_id") != "" && l.Owner.UserID != q.Get("user_id")) ||
+			if (apiKey != "" && l.Owner.KeyID != apiKey) || (q.Get("user_id") != "" && l.Owner.UserID != q.Get("user_id")) ||
 				(q.Get("team_id") != "" && l.Owner.TeamID != q.Get("team_id")) || (q.Get("request_id") != "" && l.BatchID != q.Get("request_id")) {
 				continue
 			}
@@ -50,9 +54,25 @@ func (s *Server) handleSpendLogs() http.Handler {
 	})
 }
 
+// keyIDOf returns the ID of the key given as a secret or token, or the
+// value itself when no such key exists (an ID, or a deleted key's token).
+func (s *Server) keyIDOf(r *http.Request, key string) (string, error) {
+	if key == "" {
+		return "", nil
+	}
+	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), tokenOf(key))
+	switch {
+	case err == nil:
+		return k.ID, nil
+	case batchgate.IsNotFound(err):
+		return tokenOf(key), nil
+	}
+	return "", err
+}
+
 func newSpendLog(l *batchgate.SpendLog) spendLog {
 	return spendLog{
-		RequestID: l.BatchID, CallType: "batch", APIKey: l.Owner.KeyToken, Spend: l.Cost,
+		RequestID: l.BatchID, CallType: "batch", APIKey: l.Owner.KeyID, Spend: l.Cost,
 		TotalTokens: l.Usage.InputTokens + l.Usage.OutputTokens, PromptTokens: l.Usage.InputTokens, CompletionTokens: l.Usage.OutputTokens,
 		StartTime: l.CreatedAt, EndTime: l.CreatedAt, Model: l.ModelID, ModelGroup: l.Model, CustomLLMProvider: "bedrock",
 		User: l.Owner.UserID, TeamID: l.Owner.TeamID,

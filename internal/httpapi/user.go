@@ -85,14 +85,15 @@ func (s *Server) handleUserNew() http.Handler {
 			"teams": nonNil(req.Teams), "metadata": newUserInfo(u).Metadata}
 		if req.AutoCreateKey == nil || *req.AutoCreateKey {
 			secret := gateway.NewSecret()
-			k := &batchgate.Key{Token: gateway.HashKey(secret), KeyName: gateway.MaskKey(secret), UserID: u.UserID, CreatedAt: now, UpdatedAt: now}
+			k := gateway.NewKey(secret, now)
+			k.UserID = u.UserID
 			if len(req.Teams) == 1 {
 				k.TeamID = req.Teams[0]
 			}
 			if err := s.Gateway.Store.CreateKey(r.Context(), k); err != nil {
 				return err
 			}
-			out["key"], out["token"], out["key_name"] = secret, k.Token, k.KeyName
+			out["key"], out["token"], out["key_id"], out["key_name"] = secret, k.Token, k.ID, k.KeyName
 		}
 		return encode(w, http.StatusOK, out)
 	})

@@ -101,7 +101,7 @@ type BatchBedrock struct {
 	OutputS3URI string `json:"output_s3_uri,omitempty"`
 }
 
-// BatchOwner names the key (its token, empty for the master key), user and
+// BatchOwner names the key (its key_id, empty for the master key), user and
 // team a batch belongs to.
 type BatchOwner struct {
 	APIKey string `json:"api_key"`
@@ -156,7 +156,7 @@ func NewBatch(b *batchgate.Batch) Batch {
 		ExpiredAt: unix(b.ExpiredAt), CancellingAt: unix(b.CancellingAt), CancelledAt: unix(b.CancelledAt),
 		RequestCounts: RequestCounts{Total: b.RequestCounts.Total, Completed: b.RequestCounts.Completed, Failed: b.RequestCounts.Failed},
 		Metadata:      b.Metadata,
-		Owner:         &BatchOwner{APIKey: b.Owner.KeyToken, UserID: b.Owner.UserID, TeamID: b.Owner.TeamID},
+		Owner:         &BatchOwner{APIKey: b.Owner.KeyID, UserID: b.Owner.UserID, TeamID: b.Owner.TeamID},
 	}
 	if b.JobARN != "" || b.OutputPrefix != "" {
 		out.Bedrock = &BatchBedrock{JobARN: b.JobARN, JobStatus: b.JobStatus, OutputS3URI: b.OutputPrefix}

@@ -14,7 +14,7 @@ import (
 )
 
 const batchColumns = `id, endpoint, input_file_id, completion_window, metadata,
-	owner_key_token, owner_user_id, owner_team_id, model, model_id, status, message,
+	owner_key_id, owner_user_id, owner_team_id, model, model_id, status, message,
 	client_token, job_name, job_arn, job_status, output_prefix, output_file_id, error_file_id,
 	requests_total, requests_completed, requests_failed, input_tokens, output_tokens, cost,
 	reserved, lease_owner, lease_until, created_at, expires_at, in_progress_at, finalizing_at, completed_at, failed_at,
@@ -34,7 +34,7 @@ func (db *DB) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		VALUES (`+placeholders(39)+`)
 		ON CONFLICT DO NOTHING`,
 		b.ID, b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
-		b.Owner.KeyToken, b.Owner.UserID, b.Owner.TeamID, b.Model, b.ModelID, b.Status, b.Message,
+		b.Owner.KeyID, b.Owner.UserID, b.Owner.TeamID, b.Model, b.ModelID, b.Status, b.Message,
 		b.ClientToken, b.JobName, b.JobARN, b.JobStatus, b.OutputPrefix, b.OutputFileID, b.ErrorFileID,
 		b.RequestCounts.Total, b.RequestCounts.Completed, b.RequestCounts.Failed,
 		b.Usage.InputTokens, b.Usage.OutputTokens, b.Cost,
@@ -222,7 +222,7 @@ func (db *DB) ReservedSpend(ctx context.Context, owner batchgate.Owner) (key, us
 		sums, or []string
 	)
 	for _, c := range []struct{ col, id string }{
-		{"owner_key_token", owner.KeyToken},
+		{"owner_key_id", owner.KeyID},
 		{"owner_user_id", owner.UserID},
 		{"owner_team_id", owner.TeamID},
 	} {
@@ -254,7 +254,7 @@ func scanBatch(row pgx.Row) (*batchgate.Batch, error) {
 		expired, cancelling, cancelled *time.Time
 	)
 	if err := row.Scan(&b.ID, &b.Endpoint, &b.InputFileID, &b.CompletionWindow, &meta,
-		&b.Owner.KeyToken, &b.Owner.UserID, &b.Owner.TeamID, &b.Model, &b.ModelID, &b.Status, &b.Message,
+		&b.Owner.KeyID, &b.Owner.UserID, &b.Owner.TeamID, &b.Model, &b.ModelID, &b.Status, &b.Message,
 		&b.ClientToken, &b.JobName, &b.JobARN, &b.JobStatus, &b.OutputPrefix, &b.OutputFileID, &b.ErrorFileID,
 		&b.RequestCounts.Total, &b.RequestCounts.Completed, &b.RequestCounts.Failed,
 		&b.Usage.InputTokens, &b.Usage.OutputTokens, &b.Cost,

@@ -19,7 +19,7 @@ type budgetTable struct {
 
 // budgetTables are in the order RecordSpend and ResetBudgets write them.
 var budgetTables = []budgetTable{
-	{"keys", "token", func(o batchgate.Owner) string { return o.KeyToken }},
+	{"keys", "key_id", func(o batchgate.Owner) string { return o.KeyID }},
 	{"users", "user_id", func(o batchgate.Owner) string { return o.UserID }},
 	{"teams", "team_id", func(o batchgate.Owner) string { return o.TeamID }},
 }

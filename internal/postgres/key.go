@@ -10,15 +10,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
+const keyColumns = `key_id, token, key_name, key_alias, models, user_id, team_id,
 	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, blocked, created_at, updated_at`
 
 // The key's token is a secret's hash: errors don't echo it.
 func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
 func errKeyConflict() error { return batchgate.Errorf(batchgate.ECONFLICT, "key already exists") }
 
-// CreateKey stores k. It returns ECONFLICT if a key with k.Token exists.
+// CreateKey stores k. It returns ECONFLICT if a key with k.ID or k.Token
+// exists, and EINVALID without an ID: the empty ID is the master key's.
 func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
+	if k.ID == "" {
+		return &batchgate.Error{Code: batchgate.EINVALID, Param: "key_id", Message: "a key needs an ID"}
+	}
 	models, err := jsonArg(k.Models)
 	if err != nil {
 		return fmt.Errorf("postgres: create key: %w", err)
@@ -28,9 +32,9 @@ func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
 		return fmt.Errorf("postgres: create key: %w", err)
 	}
 	n, err := affected(db.pool.Exec(ctx, `INSERT INTO keys (`+keyColumns+`)
-		VALUES (`+placeholders(15)+`)
+		VALUES (`+placeholders(16)+`)
 		ON CONFLICT DO NOTHING`,
-		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
+		k.ID, k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.Spend, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.Blocked, k.CreatedAt, k.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("postgres: create key: %w", err)
@@ -76,8 +80,9 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 	return keys, nil
 }
 
-// UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
-// Token and CreatedAt never change, and neither does Spend: RecordSpend adds
+// UpdateKey replaces the key with token k.Token and ID k.ID, or returns
+// ENOTFOUND: a copy read before its key was deleted and its secret issued
+// again does not write over the new key. ID, Token and CreatedAt never change, and neither does Spend: RecordSpend adds
 // to it atomically, which a read-modify-write here could undo. BudgetResetAt
 // is written only with a new BudgetDuration (or none): ResetBudgets moves
 // it on, and a stale copy must not move it back.
@@ -94,10 +99,10 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 		key_name = $1, key_alias = $2, models = $3, user_id = $4, team_id = $5,
 		max_budget = $6, budget_duration = $7, budget_reset_at = CASE WHEN budget_duration = $7 AND budget_duration <> '' THEN budget_reset_at ELSE $8 END,
 		metadata = $9, expires_at = $10, updated_at = $11, blocked = $13
-		WHERE token = $12`,
+		WHERE token = $12 AND key_id = $14`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.BudgetDuration, k.BudgetResetAt, meta, k.ExpiresAt, k.UpdatedAt,
-		k.Token, k.Blocked))
+		k.Token, k.Blocked, k.ID))
 	if err != nil {
 		return fmt.Errorf("postgres: update key: %w", err)
 	}
@@ -127,7 +132,7 @@ func scanKey(row pgx.Row) (*batchgate.Key, error) {
 		expires      *time.Time
 		resetAt      *time.Time
 	)
-	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
+	if err := row.Scan(&k.ID, &k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
 		&k.MaxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &k.Blocked, &k.CreatedAt, &k.UpdatedAt); err != nil {
 		return nil, err
 	}

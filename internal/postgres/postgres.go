@@ -185,7 +185,7 @@ func (q *query) where() string {
 }
 
 // scope returns the condition selecting the rows s may see (the SQL form of
-// batchgate.Scope.Allows), and false if s sees nothing. An empty KeyToken or
+// batchgate.Scope.Allows), and false if s sees nothing. An empty KeyID or
 // TeamID in the scope matches nothing: it must not select the master key's
 // objects, whose owner columns are empty.
 func (q *query) scope(s batchgate.Scope) (string, bool) {
@@ -193,8 +193,8 @@ func (q *query) scope(s batchgate.Scope) (string, bool) {
 		return "true", true
 	}
 	var or []string
-	if s.KeyToken != "" {
-		or = append(or, "owner_key_token = "+q.arg(s.KeyToken))
+	if s.KeyID != "" {
+		or = append(or, "owner_key_id = "+q.arg(s.KeyID))
 	}
 	if s.TeamID != "" {
 		or = append(or, "owner_team_id = "+q.arg(s.TeamID))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"os"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -125,8 +126,17 @@ func TestUpgrade(t *testing.T) {
 		string(schema),
 		`INSERT INTO schema_migrations (version, name) VALUES (1, '0001_init.sql')`,
 		`INSERT INTO keys VALUES ('tok', 'sk-...abcd', '', NULL, 'u1', 't1', 10, 2.5, NULL, NULL, now(), now())`,
+		`INSERT INTO keys VALUES ('tok2', 'sk-...efgh', '', NULL, '', '', NULL, 0, NULL, NULL, now(), now())`,
 		`INSERT INTO files VALUES ('file-1', 'batch', 'in.jsonl', 10, 1, now(), NULL, 'tok', 'u1', 't1',
 			'input', '/v1/chat/completions', 'm', 'bucket', 'key', '')`,
+		`INSERT INTO files VALUES ('file-2', 'batch', 'in.jsonl', 10, 1, now(), NULL, 'tok2', '', '',
+			'input', '/v1/chat/completions', 'm', 'bucket', 'key', '')`,
+		`INSERT INTO files VALUES ('file-gone', 'batch', 'in.jsonl', 10, 1, now(), NULL, 'gone', '', '',
+			'input', '/v1/chat/completions', 'm', 'bucket', 'key', '')`,
+		`INSERT INTO files VALUES ('file-master', 'batch', 'in.jsonl', 10, 1, now(), NULL, '', '', '',
+			'input', '/v1/chat/completions', 'm', 'bucket', 'key', '')`,
+		`INSERT INTO spend_logs VALUES ('batch-0', 'tok', 'u1', 't1', 'm', 'mid', 1, 1, 0.5, now())`,
+		`INSERT INTO spend_logs VALUES ('batch-gone', 'gone', '', '', 'm', 'mid', 1, 1, 0.5, now())`,
 		`INSERT INTO batches VALUES ('batch-1', '/v1/chat/completions', 'file-1', '24h', NULL, 'tok', 'u1', 't1',
 			'm', 'mid', 'in_progress', '', 'ct', '', '', '', '', '', '', 0, 0, 0, 0, 0, 0,
 			now(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, now())`,
@@ -166,4 +176,50 @@ func TestUpgrade(t *testing.T) {
 	if err := db.CreateUser(ctx, &batchgate.User{UserID: "u1"}); err != nil {
 		t.Errorf("CreateUser after upgrade: %v", err)
 	}
+
+	// Owners move from the token to the key's new ID; a deleted key's rows
+	// keep its token, which no key's ID can be; the master key's stay empty.
+	k2, err := db.FindKeyByToken(ctx, "tok2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !keyIDForm.MatchString(k.ID) || !keyIDForm.MatchString(k2.ID) || k.ID == k2.ID {
+		t.Errorf("upgraded key IDs %q, %q; want two distinct key-<24 hex>", k.ID, k2.ID)
+	}
+	for id, want := range map[string]string{"file-1": k.ID, "file-2": k2.ID, "file-gone": "gone", "file-master": ""} {
+		f, err := db.FindFileByID(ctx, id)
+		if err != nil || f.Owner.KeyID != want {
+			t.Errorf("upgraded %s: %+v, %v; want owner %q", id, f, err, want)
+		}
+	}
+	if b.Owner.KeyID != k.ID || b.Owner.UserID != "u1" || b.Owner.TeamID != "t1" {
+		t.Errorf("upgraded batch owner = %+v, want key %s", b.Owner, k.ID)
+	}
+	logs, err := db.FindSpendLogs(ctx, batchgate.Scope{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]string{}
+	for _, l := range logs {
+		owners[l.BatchID] = l.Owner.KeyID
+	}
+	if len(owners) != 2 || owners["batch-0"] != k.ID || owners["batch-gone"] != "gone" {
+		t.Errorf("upgraded spend log owners = %v, want batch-0: %s, batch-gone: gone", owners, k.ID)
+	}
+	// Billing goes by the new ID.
+	if ok, err := db.RecordSpend(ctx, &batchgate.SpendLog{BatchID: "batch-1", Owner: b.Owner, Cost: 1, CreatedAt: time.Now()}); err != nil || !ok {
+		t.Fatalf("RecordSpend after upgrade = %v, %v", ok, err)
+	}
+	if k, err = db.FindKeyByToken(ctx, "tok"); err != nil || k.Spend != 3.5 {
+		t.Errorf("key after RecordSpend: %+v, %v; want Spend 3.5", k, err)
+	}
+	// The deleted key's secret issued again owns none of its rows.
+	if err := db.CreateKey(ctx, &batchgate.Key{ID: "key-reissued", Token: "gone", CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if files, err := db.FindFiles(ctx, batchgate.FileFilter{Scope: batchgate.Scope{KeyID: "key-reissued"}}); err != nil || len(files) != 0 {
+		t.Errorf("the reissued key's files = %d, %v; want none", len(files), err)
+	}
 }
+
+var keyIDForm = regexp.MustCompile(`^key-[0-9a-f]{24}$`)

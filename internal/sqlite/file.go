@@ -10,7 +10,7 @@ import (
 )
 
 const fileColumns = `id, purpose, filename, bytes, records, created_at, expires_at,
-	owner_key_token, owner_user_id, owner_team_id, kind, endpoint, model, bucket, object_key, batch_id,
+	owner_key_id, owner_user_id, owner_team_id, kind, endpoint, model, bucket, object_key, batch_id,
 	estimated_input_tokens, max_output_tokens`
 
 // CreateFile stores f. It returns ECONFLICT if a file with f.ID exists.
@@ -19,7 +19,7 @@ func (db *DB) CreateFile(ctx context.Context, f *batchgate.File) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		f.ID, f.Purpose, f.Filename, f.Bytes, f.Records, millis(f.CreatedAt), millisPtr(f.ExpiresAt),
-		f.Owner.KeyToken, f.Owner.UserID, f.Owner.TeamID, f.Kind, f.Endpoint, f.Model, f.Bucket, f.Key, f.BatchID,
+		f.Owner.KeyID, f.Owner.UserID, f.Owner.TeamID, f.Kind, f.Endpoint, f.Model, f.Bucket, f.Key, f.BatchID,
 		f.EstimatedInputTokens, f.MaxOutputTokens))
 	if err != nil {
 		return fmt.Errorf("sqlite: create file: %w", err)
@@ -95,7 +95,7 @@ func scanFile(row rowScanner) (*batchgate.File, error) {
 		expires   sql.NullInt64
 	)
 	if err := row.Scan(&f.ID, &f.Purpose, &f.Filename, &f.Bytes, &f.Records, &createdAt, &expires,
-		&f.Owner.KeyToken, &f.Owner.UserID, &f.Owner.TeamID, &f.Kind, &f.Endpoint, &f.Model, &f.Bucket, &f.Key, &f.BatchID,
+		&f.Owner.KeyID, &f.Owner.UserID, &f.Owner.TeamID, &f.Kind, &f.Endpoint, &f.Model, &f.Bucket, &f.Key, &f.BatchID,
 		&f.EstimatedInputTokens, &f.MaxOutputTokens); err != nil {
 		return nil, err
 	}

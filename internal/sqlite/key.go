@@ -9,15 +9,19 @@ import (
 	"github.com/batchgate/batchgate"
 )
 
-const keyColumns = `token, key_name, key_alias, models, user_id, team_id,
+const keyColumns = `key_id, token, key_name, key_alias, models, user_id, team_id,
 	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, blocked, created_at, updated_at`
 
 // The key's token is a secret's hash: errors don't echo it.
 func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
 func errKeyConflict() error { return batchgate.Errorf(batchgate.ECONFLICT, "key already exists") }
 
-// CreateKey stores k. It returns ECONFLICT if a key with k.Token exists.
+// CreateKey stores k. It returns ECONFLICT if a key with k.ID or k.Token
+// exists, and EINVALID without an ID: the empty ID is the master key's.
 func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
+	if k.ID == "" {
+		return &batchgate.Error{Code: batchgate.EINVALID, Param: "key_id", Message: "a key needs an ID"}
+	}
 	models, err := jsonText(k.Models)
 	if err != nil {
 		return fmt.Errorf("sqlite: create key: %w", err)
@@ -27,9 +31,9 @@ func (db *DB) CreateKey(ctx context.Context, k *batchgate.Key) error {
 		return fmt.Errorf("sqlite: create key: %w", err)
 	}
 	n, err := affected(db.write.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
-		k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
+		k.ID, k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.Spend, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), k.Blocked, millis(k.CreatedAt), millis(k.UpdatedAt)))
 	if err != nil {
 		return fmt.Errorf("sqlite: create key: %w", err)
@@ -83,8 +87,9 @@ func (db *DB) FindKeys(ctx context.Context, userID, teamID string) ([]*batchgate
 	return keys, nil
 }
 
-// UpdateKey replaces the key with token k.Token, or returns ENOTFOUND.
-// Token and CreatedAt never change, and neither does Spend: RecordSpend adds
+// UpdateKey replaces the key with token k.Token and ID k.ID, or returns
+// ENOTFOUND: a copy read before its key was deleted and its secret issued
+// again does not write over the new key. ID, Token and CreatedAt never change, and neither does Spend: RecordSpend adds
 // to it atomically, which a read-modify-write here could undo. BudgetResetAt
 // is written only with a new BudgetDuration (or none): ResetBudgets moves
 // it on, and a stale copy must not move it back.
@@ -101,10 +106,10 @@ func (db *DB) UpdateKey(ctx context.Context, k *batchgate.Key) error {
 		key_name = ?, key_alias = ?, models = ?, user_id = ?, team_id = ?,
 		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END,
 		metadata = ?, expires_at = ?, blocked = ?, updated_at = ?
-		WHERE token = ?`,
+		WHERE token = ? AND key_id = ?`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.BudgetDuration, k.BudgetDuration, millisPtr(k.BudgetResetAt), meta, millisPtr(k.ExpiresAt), k.Blocked, millis(k.UpdatedAt),
-		k.Token))
+		k.Token, k.ID))
 	if err != nil {
 		return fmt.Errorf("sqlite: update key: %w", err)
 	}
@@ -135,7 +140,7 @@ func scanKey(row rowScanner) (*batchgate.Key, error) {
 		maxBudget            sql.NullFloat64
 		createdAt, updatedAt int64
 	)
-	if err := row.Scan(&k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
+	if err := row.Scan(&k.ID, &k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
 		&maxBudget, &k.Spend, &k.BudgetDuration, &resetAt, &meta, &expires, &k.Blocked, &createdAt, &updatedAt); err != nil {
 		return nil, err
 	}

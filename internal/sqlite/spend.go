@@ -7,7 +7,7 @@ import (
 	"github.com/batchgate/batchgate"
 )
 
-const spendColumns = `batch_id, owner_key_token, owner_user_id, owner_team_id,
+const spendColumns = `batch_id, owner_key_id, owner_user_id, owner_team_id,
 	model, model_id, input_tokens, output_tokens, cost, created_at,
 	input_cost_per_token, output_cost_per_token, price_source`
 
@@ -24,7 +24,7 @@ func (db *DB) RecordSpend(ctx context.Context, s *batchgate.SpendLog) (bool, err
 	n, err := affected(tx.ExecContext(ctx, `INSERT INTO spend_logs (`+spendColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
-		s.BatchID, s.Owner.KeyToken, s.Owner.UserID, s.Owner.TeamID, s.Model, s.ModelID,
+		s.BatchID, s.Owner.KeyID, s.Owner.UserID, s.Owner.TeamID, s.Model, s.ModelID,
 		s.Usage.InputTokens, s.Usage.OutputTokens, s.Cost, millis(s.CreatedAt),
 		s.InputCostPerToken, s.OutputCostPerToken, s.PriceSource))
 	if err != nil {
@@ -72,7 +72,7 @@ func (db *DB) FindSpendLogs(ctx context.Context, scope batchgate.Scope) ([]*batc
 			s         batchgate.SpendLog
 			createdAt int64
 		)
-		if err := rows.Scan(&s.BatchID, &s.Owner.KeyToken, &s.Owner.UserID, &s.Owner.TeamID,
+		if err := rows.Scan(&s.BatchID, &s.Owner.KeyID, &s.Owner.UserID, &s.Owner.TeamID,
 			&s.Model, &s.ModelID, &s.Usage.InputTokens, &s.Usage.OutputTokens, &s.Cost, &createdAt,
 			&s.InputCostPerToken, &s.OutputCostPerToken, &s.PriceSource); err != nil {
 			return nil, fmt.Errorf("sqlite: find spend logs: %w", err)

@@ -205,16 +205,16 @@ func limit(p batchgate.Page) int {
 }
 
 // scopeSQL returns the condition selecting the rows that s may see (the
-// SQL form of batchgate.Scope.Allows), and false if s sees nothing. An empty KeyToken or TeamID in the scope matches nothing: it must
+// SQL form of batchgate.Scope.Allows), and false if s sees nothing. An empty KeyID or TeamID in the scope matches nothing: it must
 // not select the master key's objects, whose owner columns are empty.
 func scopeSQL(s batchgate.Scope) (cond string, args []any, ok bool) {
 	if s.All {
 		return "1", nil, true
 	}
 	var or []string
-	if s.KeyToken != "" {
-		or = append(or, "owner_key_token = ?")
-		args = append(args, s.KeyToken)
+	if s.KeyID != "" {
+		or = append(or, "owner_key_id = ?")
+		args = append(args, s.KeyID)
 	}
 	if s.TeamID != "" {
 		or = append(or, "owner_team_id = ?")

@@ -128,7 +128,7 @@ func testBatchNonTerminal(t *testing.T, s batchgate.Store) {
 	}{
 		{batchgate.BatchFilter{Scope: batchgate.Scope{All: true}}, all},
 		{batchgate.BatchFilter{Scope: batchgate.Scope{All: true}, NonTerminal: true}, running},
-		{batchgate.BatchFilter{Scope: batchgate.Scope{KeyToken: ownerA.KeyToken}, NonTerminal: true}, runningA},
+		{batchgate.BatchFilter{Scope: batchgate.Scope{KeyID: ownerA.KeyID}, NonTerminal: true}, runningA},
 		{batchgate.BatchFilter{Scope: batchgate.Scope{All: true}, NonTerminal: true, Page: batchgate.Page{Limit: 3}}, running[:3]},
 		{batchgate.BatchFilter{Scope: batchgate.Scope{All: true}, NonTerminal: true, Page: batchgate.Page{After: running[2], Limit: 3}}, running[3:6]},
 	} {
@@ -208,7 +208,7 @@ func testBatchConcurrent(t *testing.T, s batchgate.Store) {
 		})
 	}
 	wg.Wait()
-	batches, err := s.FindBatches(ctx, batchgate.BatchFilter{Scope: batchgate.Scope{KeyToken: ownerA.KeyToken}, Page: batchgate.Page{Limit: 1000}})
+	batches, err := s.FindBatches(ctx, batchgate.BatchFilter{Scope: batchgate.Scope{KeyID: ownerA.KeyID}, Page: batchgate.Page{Limit: 1000}})
 	must(t, err)
 	if len(batches) != workers*perWorker {
 		t.Errorf("got %d batches, want %d", len(batches), workers*perWorker)

@@ -20,11 +20,11 @@ func budgetedKinds(s batchgate.Store) (key, user, team budgeted) {
 	key = budgeted{"key",
 		func(t *testing.T, id string, b batchgate.Budget) {
 			t.Helper()
-			must(t, s.CreateKey(t.Context(), &batchgate.Key{Token: id, Budget: b, CreatedAt: base, UpdatedAt: base}))
+			must(t, s.CreateKey(t.Context(), &batchgate.Key{ID: id, Token: keyToken(id), Budget: b, CreatedAt: base, UpdatedAt: base}))
 		},
 		func(t *testing.T, id string) batchgate.Budget {
 			t.Helper()
-			k, err := s.FindKeyByToken(t.Context(), id)
+			k, err := s.FindKeyByToken(t.Context(), keyToken(id))
 			must(t, err)
 			return k.Budget
 		}}
@@ -99,7 +99,7 @@ func testReservedSpend(t *testing.T, s batchgate.Store) {
 	check(ownerMaster, 0, 0, 0)
 	check(batchgate.Owner{UserID: ownerA.UserID}, 0, 19, 0)
 	check(batchgate.Owner{TeamID: ownerC.TeamID}, 0, 0, 8)
-	check(batchgate.Owner{KeyToken: "nobody", UserID: "nobody", TeamID: "nobody"}, 0, 0, 0)
+	check(batchgate.Owner{KeyID: "nobody", UserID: "nobody", TeamID: "nobody"}, 0, 0, 0)
 
 	// A batch that finishes no longer holds its reservation.
 	b, err := s.FindBatchByID(ctx, "batch-0")
@@ -194,13 +194,15 @@ func testResetBudgets(t *testing.T, s batchgate.Store) {
 func testRecordSpendAttribution(t *testing.T, s batchgate.Store) {
 	ctx := t.Context()
 	key, user, team := budgetedKinds(s)
-	key.create(t, ownerA.KeyToken, batchgate.Budget{Spend: 1})
+	key.create(t, ownerA.KeyID, batchgate.Budget{Spend: 1})
 	user.create(t, ownerA.UserID, batchgate.Budget{Spend: 2})
 	team.create(t, ownerA.TeamID, batchgate.Budget{Spend: 4})
-	// Bystanders, among them a key, user and team with an empty id, which
-	// the master key's batches must not bill.
-	for _, id := range []string{ownerC.KeyToken, ownerC.UserID, ownerC.TeamID, ""} {
-		key.create(t, id, batchgate.Budget{Spend: 8})
+	// Bystanders, among them a user and team with an empty id, which the
+	// master key's batches must not bill (a key cannot have an empty ID).
+	for _, id := range []string{ownerC.KeyID, ownerC.UserID, ownerC.TeamID, ""} {
+		if id != "" {
+			key.create(t, id, batchgate.Budget{Spend: 8})
+		}
 		user.create(t, id, batchgate.Budget{Spend: 8})
 		team.create(t, id, batchgate.Budget{Spend: 8})
 	}
@@ -213,7 +215,7 @@ func testRecordSpendAttribution(t *testing.T, s batchgate.Store) {
 	}
 	check := func(k, u, tm float64) {
 		t.Helper()
-		key.checkSpend(t, ownerA.KeyToken, k)
+		key.checkSpend(t, ownerA.KeyID, k)
 		user.checkSpend(t, ownerA.UserID, u)
 		team.checkSpend(t, ownerA.TeamID, tm)
 	}
@@ -223,12 +225,15 @@ func testRecordSpendAttribution(t *testing.T, s batchgate.Store) {
 	check(1.5, 2.5, 4.5)
 	record("batch-2", batchgate.Owner{UserID: ownerA.UserID, TeamID: "no-such-team"}, 0.25, true)
 	check(1.5, 2.75, 4.5)
-	record("batch-3", batchgate.Owner{KeyToken: "no-such-key", TeamID: ownerA.TeamID}, 0.125, true)
+	record("batch-3", batchgate.Owner{KeyID: "no-such-key", TeamID: ownerA.TeamID}, 0.125, true)
 	check(1.5, 2.75, 4.625)
 	record("batch-4", ownerMaster, 64, true)
 	check(1.5, 2.75, 4.625)
 	for _, b := range []budgeted{key, user, team} {
-		for _, id := range []string{ownerC.KeyToken, ownerC.UserID, ownerC.TeamID, ""} {
+		for _, id := range []string{ownerC.KeyID, ownerC.UserID, ownerC.TeamID, ""} {
+			if id == "" && b.kind == "key" {
+				continue
+			}
 			b.checkSpend(t, id, 8)
 		}
 	}
@@ -254,7 +259,7 @@ func testRecordSpendConcurrently(t *testing.T, stores []batchgate.Store) {
 	ctx := t.Context()
 	key, user, team := budgetedKinds(stores[0])
 	for _, o := range []batchgate.Owner{ownerA, ownerB} {
-		key.create(t, o.KeyToken, batchgate.Budget{})
+		key.create(t, o.KeyID, batchgate.Budget{})
 		user.create(t, o.UserID, batchgate.Budget{})
 	}
 	team.create(t, ownerA.TeamID, batchgate.Budget{Spend: 1})
@@ -270,7 +275,7 @@ func testRecordSpendConcurrently(t *testing.T, stores []batchgate.Store) {
 			for c := range 2 { // each batch is billed twice, through different stores
 				s := stores[(i+j+c)%len(stores)]
 				wg.Go(func() {
-					id := fmt.Sprintf("batch-%s-%d", o.KeyToken, i)
+					id := fmt.Sprintf("batch-%s-%d", o.KeyID, i)
 					ok, err := s.RecordSpend(ctx, &batchgate.SpendLog{BatchID: id, Owner: o, Cost: cost, CreatedAt: base})
 					if err != nil {
 						t.Errorf("RecordSpend %s: %v", id, err)
@@ -295,9 +300,9 @@ func testRecordSpendConcurrently(t *testing.T, stores []batchgate.Store) {
 	}
 	check := stores[len(stores)-1]
 	key, user, team = budgetedKinds(check)
-	key.checkSpend(t, ownerA.KeyToken, n*0.125)
+	key.checkSpend(t, ownerA.KeyID, n*0.125)
 	user.checkSpend(t, ownerA.UserID, n*0.125)
-	key.checkSpend(t, ownerB.KeyToken, n*0.25)
+	key.checkSpend(t, ownerB.KeyID, n*0.25)
 	user.checkSpend(t, ownerB.UserID, n*0.25)
 	team.checkSpend(t, ownerA.TeamID, 1+n*0.375)
 }

@@ -101,7 +101,7 @@ func testFilePurpose(t *testing.T, s batchgate.Store) {
 		{batchgate.PurposeBatchOutput, []string{"file-3", "file-1"}},
 		{"fine-tune", nil},
 	} {
-		got, err := fileIDs(s.FindFiles(ctx, batchgate.FileFilter{Scope: batchgate.Scope{KeyToken: ownerA.KeyToken}, Purpose: tc.purpose}))
+		got, err := fileIDs(s.FindFiles(ctx, batchgate.FileFilter{Scope: batchgate.Scope{KeyID: ownerA.KeyID}, Purpose: tc.purpose}))
 		if err != nil {
 			t.Errorf("purpose %q: %v", tc.purpose, err)
 		} else if !slices.Equal(got, tc.want) {

@@ -84,7 +84,7 @@ func testBatchTerminalIsFinal(t *testing.T, s batchgate.Store) {
 func testRecordSpendReplacesReservation(t *testing.T, s batchgate.Store) {
 	ctx := t.Context()
 	key, user, team := budgetedKinds(s)
-	key.create(t, ownerA.KeyToken, batchgate.Budget{})
+	key.create(t, ownerA.KeyID, batchgate.Budget{})
 	user.create(t, ownerA.UserID, batchgate.Budget{})
 	team.create(t, ownerA.TeamID, batchgate.Budget{})
 	b := batchgate.Batch{ID: "batch-r", Status: batchgate.StatusInProgress, Owner: ownerA, Reserved: 8, CreatedAt: base, UpdatedAt: base}
@@ -108,7 +108,7 @@ func testRecordSpendReplacesReservation(t *testing.T, s batchgate.Store) {
 		if k != 0 || u != 0 || tm != 0 {
 			t.Errorf("%s: ReservedSpend = %v, %v, %v; want 0s (the batch is billed)", when, k, u, tm)
 		}
-		key.checkSpend(t, ownerA.KeyToken, 2)
+		key.checkSpend(t, ownerA.KeyID, 2)
 		user.checkSpend(t, ownerA.UserID, 2)
 		team.checkSpend(t, ownerA.TeamID, 2)
 	}
@@ -133,10 +133,10 @@ func testStaleUpdateKeepsReset(t *testing.T, s batchgate.Store) {
 	now := base.Add(90 * time.Minute)
 	next := base.Add(2 * time.Hour)
 	budget := batchgate.Budget{Spend: 4, BudgetDuration: "1h", BudgetResetAt: &resetAt}
-	must(t, s.CreateKey(ctx, &batchgate.Key{Token: "k", Budget: budget, CreatedAt: base, UpdatedAt: base}))
+	must(t, s.CreateKey(ctx, &batchgate.Key{ID: "k", Token: keyToken("k"), Budget: budget, CreatedAt: base, UpdatedAt: base}))
 	must(t, s.CreateUser(ctx, &batchgate.User{UserID: "u", Budget: budget, CreatedAt: base, UpdatedAt: base}))
 	must(t, s.CreateTeam(ctx, &batchgate.Team{TeamID: "t", Budget: budget, CreatedAt: base, UpdatedAt: base}))
-	k, err := s.FindKeyByToken(ctx, "k")
+	k, err := s.FindKeyByToken(ctx, keyToken("k"))
 	must(t, err)
 	u, err := s.FindUserByID(ctx, "u")
 	must(t, err)
@@ -183,7 +183,7 @@ func testReplicasStaleWriters(t *testing.T, replicas []batchgate.Store) {
 	ctx := t.Context()
 	s := replicas[0]
 	key, user, team := budgetedKinds(s)
-	key.create(t, ownerA.KeyToken, batchgate.Budget{})
+	key.create(t, ownerA.KeyID, batchgate.Budget{})
 	user.create(t, ownerA.UserID, batchgate.Budget{})
 	team.create(t, ownerA.TeamID, batchgate.Budget{})
 	b := batchgate.Batch{ID: "batch-race", Status: batchgate.StatusValidating, Owner: ownerA, Reserved: 100, CreatedAt: base, UpdatedAt: base}
@@ -240,7 +240,7 @@ func testReplicasStaleWriters(t *testing.T, replicas []batchgate.Store) {
 	if got.Status != batchgate.StatusCompleted || got.JobARN != "arn:job/race" || got.Cost != 1.25 || got.Reserved != 0 || got.Usage.InputTokens != 10 {
 		t.Errorf("batch after the race: status %s, JobARN %q, cost %v, reserved %v, usage %+v", got.Status, got.JobARN, got.Cost, got.Reserved, got.Usage)
 	}
-	key.checkSpend(t, ownerA.KeyToken, 1.25)
+	key.checkSpend(t, ownerA.KeyID, 1.25)
 	user.checkSpend(t, ownerA.UserID, 1.25)
 	team.checkSpend(t, ownerA.TeamID, 1.25)
 }

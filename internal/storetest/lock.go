@@ -34,7 +34,7 @@ func (c *section) run(ctx context.Context, s batchgate.Store) error {
 		}
 	}
 	c.runs.Add(1)
-	if _, _, _, err := s.ReservedSpend(ctx, batchgate.Owner{KeyToken: "lock-key"}); err != nil {
+	if _, _, _, err := s.ReservedSpend(ctx, batchgate.Owner{KeyID: "lock-key"}); err != nil {
 		return err
 	}
 	time.Sleep(time.Millisecond)

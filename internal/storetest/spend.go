@@ -11,17 +11,18 @@ import (
 	"github.com/batchgate/batchgate"
 )
 
-func spendKey(t *testing.T, s batchgate.Store, token string, spend float64) {
+// spendKey creates the key with ID id (and token keyToken(id)).
+func spendKey(t *testing.T, s batchgate.Store, id string, spend float64) {
 	t.Helper()
-	must(t, s.CreateKey(t.Context(), &batchgate.Key{Token: token, Budget: batchgate.Budget{Spend: spend}, CreatedAt: base, UpdatedAt: base}))
+	must(t, s.CreateKey(t.Context(), &batchgate.Key{ID: id, Token: keyToken(id), Budget: batchgate.Budget{Spend: spend}, CreatedAt: base, UpdatedAt: base}))
 }
 
-func checkSpend(t *testing.T, s batchgate.Store, token string, want float64) {
+func checkSpend(t *testing.T, s batchgate.Store, id string, want float64) {
 	t.Helper()
-	k, err := s.FindKeyByToken(t.Context(), token)
+	k, err := s.FindKeyByToken(t.Context(), keyToken(id))
 	must(t, err)
 	if k.Spend != want {
-		t.Errorf("key %s: Spend = %v, want %v", token, k.Spend, want)
+		t.Errorf("key %s: Spend = %v, want %v", id, k.Spend, want)
 	}
 }
 
@@ -29,7 +30,7 @@ func testRecordSpend(t *testing.T, s batchgate.Store) {
 	ctx := t.Context()
 	var log batchgate.SpendLog
 	fill(t, &log, 1)
-	spendKey(t, s, log.Owner.KeyToken, 1.25)
+	spendKey(t, s, log.Owner.KeyID, 1.25)
 	spendKey(t, s, "bystander", 0.5)
 
 	ok, err := s.RecordSpend(ctx, &log)
@@ -37,7 +38,7 @@ func testRecordSpend(t *testing.T, s batchgate.Store) {
 	if !ok {
 		t.Errorf("first RecordSpend = false, want true")
 	}
-	checkSpend(t, s, log.Owner.KeyToken, 1.25+log.Cost)
+	checkSpend(t, s, log.Owner.KeyID, 1.25+log.Cost)
 
 	again := log
 	again.Cost = 100
@@ -47,7 +48,7 @@ func testRecordSpend(t *testing.T, s batchgate.Store) {
 	if ok {
 		t.Errorf("second RecordSpend of batch %s = true, want false", log.BatchID)
 	}
-	checkSpend(t, s, log.Owner.KeyToken, 1.25+log.Cost)
+	checkSpend(t, s, log.Owner.KeyID, 1.25+log.Cost)
 	checkSpend(t, s, "bystander", 0.5)
 
 	logs, err := s.FindSpendLogs(ctx, batchgate.Scope{All: true})
@@ -58,14 +59,14 @@ func testRecordSpend(t *testing.T, s batchgate.Store) {
 	checkEqual(t, "spend log", logs[0], &log)
 }
 
-// testRecordSpendNoKey bills batches of the master key (no key token) and of
+// testRecordSpendNoKey bills batches of the master key (no key ID) and of
 // keys that are gone: the log is kept, no key changes.
 func testRecordSpendNoKey(t *testing.T, s batchgate.Store) {
 	ctx := t.Context()
 	spendKey(t, s, "bystander", 0.5)
 	spendKey(t, s, "deleted", 0)
-	must(t, s.DeleteKey(ctx, "deleted"))
-	for i, o := range []batchgate.Owner{ownerMaster, {KeyToken: "deleted"}, {KeyToken: "never-existed"}} {
+	must(t, s.DeleteKey(ctx, keyToken("deleted")))
+	for i, o := range []batchgate.Owner{ownerMaster, {KeyID: "deleted"}, {KeyID: "never-existed"}} {
 		log := batchgate.SpendLog{BatchID: fmt.Sprintf("batch-%d", i), Owner: o, Cost: 2, CreatedAt: base}
 		ok, err := s.RecordSpend(ctx, &log)
 		if err != nil || !ok {
@@ -88,7 +89,7 @@ func testRecordSpendConcurrentSameBatch(t *testing.T, s batchgate.Store) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			ok, err := s.RecordSpend(ctx, &batchgate.SpendLog{BatchID: "batch-once", Owner: batchgate.Owner{KeyToken: "k"}, Cost: 1.5, CreatedAt: base})
+			ok, err := s.RecordSpend(ctx, &batchgate.SpendLog{BatchID: "batch-once", Owner: batchgate.Owner{KeyID: "k"}, Cost: 1.5, CreatedAt: base})
 			if err != nil {
 				t.Errorf("RecordSpend: %v", err)
 			}
@@ -114,7 +115,7 @@ func testRecordSpendConcurrentManyBatches(t *testing.T, s batchgate.Store) {
 			// Each batch is billed twice, concurrently.
 			for range 2 {
 				_, err := s.RecordSpend(ctx, &batchgate.SpendLog{BatchID: fmt.Sprintf("batch-%d", i),
-					Owner: batchgate.Owner{KeyToken: "k"}, Cost: 0.25, CreatedAt: base})
+					Owner: batchgate.Owner{KeyID: "k"}, Cost: 0.25, CreatedAt: base})
 				if err != nil {
 					t.Errorf("RecordSpend: %v", err)
 				}
@@ -123,7 +124,7 @@ func testRecordSpendConcurrentManyBatches(t *testing.T, s batchgate.Store) {
 	}
 	wg.Wait()
 	checkSpend(t, s, "k", 1+n*0.25)
-	logs, err := s.FindSpendLogs(ctx, batchgate.Scope{KeyToken: "k"})
+	logs, err := s.FindSpendLogs(ctx, batchgate.Scope{KeyID: "k"})
 	must(t, err)
 	if len(logs) != n {
 		t.Errorf("FindSpendLogs: got %d logs, want %d", len(logs), n)

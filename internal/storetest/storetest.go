@@ -81,6 +81,8 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"Key/Update", testKeyUpdate},
 		{"Key/Delete", testKeyDelete},
 		{"Key/FindKeys", testFindKeys},
+		{"Key/ErrNoID", testKeyNoID},
+		{"Key/Reissue", testKeyReissue},
 
 		{"File/RoundTrip", testFileRoundTrip},
 		{"File/ErrConflict", testFileConflict},
@@ -329,6 +331,10 @@ func checkCode(t *testing.T, what string, err error, code string) {
 	}
 }
 
+// keyToken is the token of the keys the tests create with ID id: unlike
+// the ID, so that a store keying owners on the token fails them.
+func keyToken(id string) string { return "token-" + id }
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -338,27 +344,27 @@ func must(t *testing.T, err error) {
 
 // Owners and scopes of the scope tests. Two keys share team t1; the master
 // key owns objects with empty owner fields, and kd belongs to no team: an
-// empty TeamID or KeyToken in a scope must not match them.
+// empty TeamID or KeyID in a scope must not match them.
 var (
-	ownerA      = batchgate.Owner{KeyToken: "ka", UserID: "ua", TeamID: "t1"}
-	ownerB      = batchgate.Owner{KeyToken: "kb", UserID: "ub", TeamID: "t1"}
-	ownerC      = batchgate.Owner{KeyToken: "kc", UserID: "uc", TeamID: "t2"}
-	ownerD      = batchgate.Owner{KeyToken: "kd", UserID: "ud"}
+	ownerA      = batchgate.Owner{KeyID: "ka", UserID: "ua", TeamID: "t1"}
+	ownerB      = batchgate.Owner{KeyID: "kb", UserID: "ub", TeamID: "t1"}
+	ownerC      = batchgate.Owner{KeyID: "kc", UserID: "uc", TeamID: "t2"}
+	ownerD      = batchgate.Owner{KeyID: "kd", UserID: "ud"}
 	ownerMaster = batchgate.Owner{}
 	owners      = []batchgate.Owner{ownerA, ownerB, ownerC, ownerD, ownerMaster}
 
 	scopes = []batchgate.Scope{
 		{},
 		{All: true},
-		{All: true, KeyToken: "ka"},
-		{KeyToken: "ka"},
-		{KeyToken: "kd"},
-		{KeyToken: "ka", TeamID: "t1"},
-		{KeyToken: "kc", TeamID: "t1"},
-		{KeyToken: "kd", TeamID: "t2"},
+		{All: true, KeyID: "ka"},
+		{KeyID: "ka"},
+		{KeyID: "kd"},
+		{KeyID: "ka", TeamID: "t1"},
+		{KeyID: "kc", TeamID: "t1"},
+		{KeyID: "kd", TeamID: "t2"},
 		{TeamID: "t1"},
 		{TeamID: "t2"},
-		{KeyToken: "nobody"},
+		{KeyID: "nobody"},
 		{TeamID: "nobody"},
 	}
 )
@@ -459,7 +465,7 @@ func testPages(t *testing.T, pg pager) {
 	if got := walk(batchgate.Scope{All: true}, 1); !slices.Equal(got, all) {
 		t.Errorf("pages of 1:\n got %q\nwant %q", got, all)
 	}
-	if got := walk(batchgate.Scope{KeyToken: ownerA.KeyToken}, 4); !slices.Equal(got, mine) {
+	if got := walk(batchgate.Scope{KeyID: ownerA.KeyID}, 4); !slices.Equal(got, mine) {
 		t.Errorf("pages of 4 in scope:\n got %q\nwant %q", got, mine)
 	}
 	// Oldest first (OpenAI's order=asc), paged the same way.
@@ -469,7 +475,7 @@ func testPages(t *testing.T, pg pager) {
 	if got := walk(batchgate.Scope{All: true}, 7, true); !slices.Equal(got, oldest) {
 		t.Errorf("ascending pages of 7:\n got %q\nwant %q", got, oldest)
 	}
-	if got := walk(batchgate.Scope{KeyToken: ownerA.KeyToken}, 3, true); !slices.Equal(got, mineOldest) {
+	if got := walk(batchgate.Scope{KeyID: ownerA.KeyID}, 3, true); !slices.Equal(got, mineOldest) {
 		t.Errorf("ascending pages of 3 in scope:\n got %q\nwant %q", got, mineOldest)
 	}
 
@@ -493,7 +499,7 @@ func testPages(t *testing.T, pg pager) {
 		}
 	}
 	for _, after := range []string{hidden, "pg-missing"} {
-		got, err := pg.list(t, batchgate.Scope{KeyToken: ownerA.KeyToken}, batchgate.Page{After: after, Limit: 100})
+		got, err := pg.list(t, batchgate.Scope{KeyID: ownerA.KeyID}, batchgate.Page{After: after, Limit: 100})
 		if code := batchgate.ErrorCode(err); err != nil && code != batchgate.ENOTFOUND && code != batchgate.EINVALID {
 			t.Errorf("after %q: %v", after, err)
 		}

@@ -53,7 +53,7 @@ func testTeamNotFound(t *testing.T, s batchgate.Store) {
 	tm := batchgate.Team{TeamID: "missing", CreatedAt: base, UpdatedAt: base}
 	checkCode(t, "UpdateTeam", s.UpdateTeam(ctx, &tm), batchgate.ENOTFOUND)
 	// A key or user of the same id is not a team.
-	must(t, s.CreateKey(ctx, &batchgate.Key{Token: "missing", TeamID: "missing", CreatedAt: base, UpdatedAt: base}))
+	must(t, s.CreateKey(ctx, &batchgate.Key{ID: "key-missing", Token: "missing", TeamID: "missing", CreatedAt: base, UpdatedAt: base}))
 	must(t, s.CreateUser(ctx, &batchgate.User{UserID: "missing", CreatedAt: base, UpdatedAt: base}))
 	_, err = s.FindTeamByID(ctx, "missing")
 	checkCode(t, "FindTeamByID with a key and user of that id", err, batchgate.ENOTFOUND)

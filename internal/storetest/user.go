@@ -43,7 +43,7 @@ func testUserNotFound(t *testing.T, s batchgate.Store) {
 	u := batchgate.User{UserID: "missing", CreatedAt: base, UpdatedAt: base}
 	checkCode(t, "UpdateUser", s.UpdateUser(ctx, &u), batchgate.ENOTFOUND)
 	// A key or team of the same id is not a user.
-	must(t, s.CreateKey(ctx, &batchgate.Key{Token: "missing", UserID: "missing", CreatedAt: base, UpdatedAt: base}))
+	must(t, s.CreateKey(ctx, &batchgate.Key{ID: "key-missing", Token: "missing", UserID: "missing", CreatedAt: base, UpdatedAt: base}))
 	must(t, s.CreateTeam(ctx, &batchgate.Team{TeamID: "missing", CreatedAt: base, UpdatedAt: base}))
 	_, err = s.FindUserByID(ctx, "missing")
 	checkCode(t, "FindUserByID with a key and team of that id", err, batchgate.ENOTFOUND)

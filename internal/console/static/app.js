@@ -13,7 +13,7 @@ const state = {
   admin: false,
   self: null, // /key/info of a virtual key
   models: [],
-  keyNames: new Map(), // token -> display name (admin)
+  keyNames: new Map(), // key_id -> display name (admin)
   timers: [],
   route: '',
 };
@@ -189,15 +189,16 @@ async function allKeys() {
     out.push(...r.keys);
     if (page >= r.total_pages) break;
   }
-  for (const k of out) state.keyNames.set(k.token, keyName(k));
+  for (const k of out) state.keyNames.set(k.key_id, keyName(k));
   return out;
 }
 const keyName = (k) => k.key_alias || k.key_name;
 
-function ownerName(token) {
-  if (!token) return 'master key';
-  if (state.self && state.self.token === token) return keyName(state.self) + ' (you)';
-  return state.keyNames.get(token) || token.slice(0, 10) + '…';
+// Owners (of batches and spend logs) name their key by its key_id.
+function ownerName(keyID) {
+  if (!keyID) return 'master key';
+  if (state.self && state.self.key_id === keyID) return keyName(state.self) + ' (you)';
+  return state.keyNames.get(keyID) || keyID.slice(0, 10) + '…';
 }
 
 // ---------- session ----------
