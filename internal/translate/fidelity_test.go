@@ -62,7 +62,7 @@ func TestParseLineInvalidUTF8(t *testing.T) {
 	lines := map[string]string{
 		"CustomID":        `{"custom_id":"a\xff","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"x"}]}}`,
 		"Content":         `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"caf\xc3"}]}}`,
-		"LongContent":     `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"` + strings.Repeat("abcdefgh", 40) + "\xed\xa0\x80" + `"}]}}`,
+		"LongContent":     `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"` + strings.Repeat("abcdefgh", 40) + `\xed\xa0\x80` + `"}]}}`,
 		"SlowPath":        `{"custom_id":"a\xfe","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"x","extra":1}]}}`,
 		"Key":             `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"x"}],"us\xe9r":"u"}}`,
 		"Embeddings":      `{"custom_id":"a","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"\x80"}}`,
@@ -73,7 +73,10 @@ func TestParseLineInvalidUTF8(t *testing.T) {
 		"HighThenHigh":    `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"\uD83D\uD83D\uDE00"}]}}`,
 		"EscapedEscapeOK": `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"\\uD800 \uD83D\uDE00 \u00e9 é"}]}}`,
 	}
+	// The lines are raw strings: put the \xNN bytes in.
+	bytesIn := strings.NewReplacer(`\xff`, "\xff", `\xfe`, "\xfe", `\xc3`, "\xc3", `\xe9`, "\xe9", `\x80`, "\x80", `\xed\xa0\x80`, "\xed\xa0\x80")
 	for name, line := range lines {
+		line = bytesIn.Replace(line)
 		t.Run(name, func(t *testing.T) {
 			req, lerr := ParseLine(12, []byte(line))
 			_, slerr := parseLineSlow([]byte(line))

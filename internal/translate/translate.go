@@ -205,6 +205,7 @@ func modelInput(opts Options, req Request) (resolved, any, *LineError) {
 			return r, nil, lerr
 		}
 		k := capsFor(r)
+		k.dropTools(c)
 		if lerr = k.check(c); lerr != nil {
 			return r, nil, lerr
 		}
