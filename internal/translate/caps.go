@@ -335,7 +335,8 @@ func novaMaxOutput(base string) int64 {
 // mistralMaxOutput is the largest max_tokens of a Mistral model on Bedrock:
 // 4,096 for Mixtral 8x7B Instruct, 8,192 for Mistral 7B Instruct, Mistral
 // Large and Mistral Small ("Mistral AI text completion" parameters page),
-// and 8,192 for the chat models.
+// and 8,192 for the chat models (as before: AWS's chat-completion page
+// gives no maximum).
 func mistralMaxOutput(base string) int64 {
 	if strings.HasPrefix(base, "mistral.mixtral-8x7b") {
 		return 4096
