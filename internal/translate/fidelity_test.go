@@ -101,3 +101,16 @@ func TestParseLineInvalidUTF8(t *testing.T) {
 		})
 	}
 }
+
+// ToBedrock called without ParseLine checks the text too.
+func TestToBedrockInvalidUTF8(t *testing.T) {
+	for name, req := range map[string]Request{
+		"CustomID": {CustomID: "a\xff", URL: EndpointChatCompletions, Body: []byte(`{"model":"m","messages":[{"role":"user","content":"x"}]}`)},
+		"Body":     {CustomID: "a", URL: EndpointChatCompletions, Body: []byte("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xc3\"}]}")},
+		"Escape":   {CustomID: "a", URL: EndpointChatCompletions, Body: []byte(`{"model":"m","messages":[{"role":"user","content":"\udc00"}]}`)},
+	} {
+		if rec, lerr := ToBedrock(Options{ModelID: "amazon.nova-micro-v1:0"}, 4, req); lerr == nil || lerr.Line != 4 {
+			t.Errorf("%s: got %s, %+v", name, rec, lerr)
+		}
+	}
+}
