@@ -20,9 +20,11 @@ type caps struct {
 	stopNonBlank     bool
 	tools            bool
 	toolsWhy         string // why tools are not supported, when they are not
-	toolChoiceNone   bool
+	toolChoiceNone   bool   // the model's own tool choice has "none"
+	noneAsNoTools    bool   // else tool_choice none becomes a request without tools (see dropTools)
 	toolChoiceFunc   bool
 	parallelFalse    bool
+	parallelWhy      string // why parallel_tool_calls false is not supported, when it is not
 	responseFormat   bool
 	formatViaTool    bool // response_format becomes a forced tool call
 	reasoning        bool
@@ -55,11 +57,14 @@ func capsFor(r resolved) caps {
 	case Anthropic:
 		k = caps{
 			name: "Anthropic Claude models", tempMax: 1, topK: true, stop: true, stopNonBlank: true,
-			tools: true, toolChoiceNone: true, toolChoiceFunc: true, parallelFalse: true,
+			tools: true, noneAsNoTools: true, toolChoiceFunc: true, parallelFalse: claudeParallelToggle(r.base),
 			responseFormat: true, formatViaTool: true,
 			images: true, maxImages: claudeMaxImages, maxImageBytes: claudeMaxImageBytes, maxImageDim: claudeMaxImageDim,
 			pdf: true, maxTokensMax: claudeMaxOutput(r.base), maxTokensDefault: claudeDefaultTokens,
 			tempXorTopP: claudeOneSampler(r.base),
+		}
+		if !k.parallelFalse {
+			k.parallelWhy = fmt.Sprintf("%s on Bedrock refuses disable_parallel_tool_use (Claude 3.7 Sonnet and later take it); leave parallel_tool_calls out or true", r.base)
 		}
 		if claudeThinkingSupported(r.base) {
 			k.reasoning, k.thinking = true, true
@@ -69,7 +74,7 @@ func capsFor(r resolved) caps {
 	case Nova:
 		k = caps{
 			name: "Amazon Nova models", tempMax: 1, topK: true, stop: true,
-			tools: true, toolChoiceFunc: true, responseFormat: true, formatViaTool: true,
+			tools: true, noneAsNoTools: true, toolChoiceFunc: true, responseFormat: true, formatViaTool: true,
 			images: true, reasoningWhy: "batchgate does not map reasoning_effort to Nova's reasoning configuration",
 			maxTokensMax: novaMaxOutput(r.base),
 		}
@@ -83,10 +88,10 @@ func capsFor(r resolved) caps {
 		}
 	case Mistral:
 		if mistralChat(r.base) {
-			k = caps{name: "Mistral chat models", tempMax: 1, tools: true, toolChoiceNone: true, maxTokensMax: mistralMaxOutput}
+			k = caps{name: "Mistral chat models", tempMax: 1, tools: true, toolChoiceNone: true, maxTokensMax: mistralMaxOutput(r.base)}
 			k.images = r.converse && strings.Contains(r.base, "pixtral")
 		} else {
-			k = caps{name: "Mistral text-completion models", tempMax: 1, topK: true, topKMax: 200, stop: true, maxStop: 10, maxTokensMax: mistralMaxOutput,
+			k = caps{name: "Mistral text-completion models", tempMax: 1, topK: true, topKMax: 200, stop: true, maxStop: 10, maxTokensMax: mistralMaxOutput(r.base),
 				toolsWhy: "this Mistral model takes a raw prompt on Bedrock InvokeModel"}
 		}
 	case OpenAI:
@@ -106,6 +111,13 @@ func capsFor(r resolved) caps {
 		k.name += " (Converse)"
 		k.tools, k.toolsWhy = false, "Bedrock batch jobs of the Converse type reject toolConfig; use the InvokeModel invocation type for tool calling"
 		k.responseFormat, k.pdf, k.names, k.parallelFalse = false, false, false, false
+		// Converse's ToolChoice is auto, any or tool (bedrock-runtime service
+		// model), and a batch job takes no toolConfig anyway.
+		k.toolChoiceNone, k.noneAsNoTools = false, true
+		// inferenceConfig.temperature is 0 to 1 (bedrock-runtime service
+		// model), whatever the model takes on InvokeModel (gpt-oss, Qwen and
+		// DeepSeek take OpenAI's 0 to 2 there).
+		k.tempMax = min(k.tempMax, 1)
 		if r.family == Llama || r.family == Mistral {
 			k.topK = false
 		}
@@ -114,6 +126,27 @@ func capsFor(r resolved) caps {
 		}
 	}
 	return k
+}
+
+// dropTools makes tool_choice none a request in which the model cannot call
+// tools, for the models whose tool choice has no "none": Bedrock's Anthropic
+// schema takes auto, any and tool only (boto/botocore#3458), as do Nova's
+// toolChoice and Converse's ToolChoice. The tools are left out, so the model
+// does not see their definitions (with none it could not call them anyway).
+// Earlier tool calls and results cannot stay tool blocks: Anthropic refuses
+// tool_use/tool_result blocks in a request without tools
+// (anthropics/anthropic-sdk-python#494) and Nova and Converse refuse
+// toolUse/toolResult without a toolConfig ("The toolConfig field must be
+// defined when using toolUse and toolResult content blocks"). They are sent
+// as text instead ("[tool call <id>] name(arguments)", "[tool result <id>]
+// text"): the model keeps what the tools said, and nothing is dropped.
+// Faking a tool to keep the blocks would let the model call it.
+func (k *caps) dropTools(c *chatRequest) {
+	if !c.toolChoiceNone || k.toolChoiceNone || !k.noneAsNoTools {
+		return
+	}
+	c.tools, c.toolChoice, c.parallelToolCalls = nil, nil, nil
+	c.toolsAsText = true
 }
 
 func (k *caps) check(c *chatRequest) *LineError {
@@ -157,7 +190,7 @@ func (k *caps) check(c *chatRequest) *LineError {
 		if len(c.tools) > 0 {
 			return lerrf(CodeUnsupportedParameter, "tools", "tools cannot be used: %s", why)
 		}
-		if p, ok := c.hasToolUse(); ok {
+		if p, ok := c.hasToolUse(); ok && !c.toolsAsText {
 			return lerrf(CodeUnsupportedValue, p, "tool calls and tool messages cannot be used: %s", why)
 		}
 	}
@@ -170,6 +203,9 @@ func (k *caps) check(c *chatRequest) *LineError {
 		}
 	}
 	if c.parallelToolCalls != nil && !k.parallelFalse {
+		if k.parallelWhy != "" {
+			return lerrf(CodeUnsupportedValue, "parallel_tool_calls", "parallel_tool_calls false is not supported: %s", k.parallelWhy)
+		}
 		return lerrf(CodeUnsupportedValue, "parallel_tool_calls", "parallel_tool_calls false is not supported by %s", k.name)
 	}
 	if c.responseFormat != nil {
@@ -251,6 +287,17 @@ func claudeThinkingSupported(base string) bool {
 	return true
 }
 
+// claudeParallelToggle reports whether a Claude model on Bedrock takes
+// tool_choice.disable_parallel_tool_use. Claude 3.5 Sonnet v2 refuses it as
+// an extraneous key (anthropics/anthropic-sdk-python#739,
+// anthropic-sdk-typescript#592, Nov 2024), as do the other Claude 3 and 3.5
+// models of that schema; newer models take it (vercel/ai#15112: accepted by
+// Claude Opus 4.6 on InvokeModel; LiteLLM flags Claude 4.x on Bedrock with
+// supports_parallel_tool_use_config). Claude 3.7 Sonnet is counted with
+// the newer models, as for extended thinking; not verified against a real
+// account. Unknown (newer) models take it.
+func claudeParallelToggle(base string) bool { return claudeThinkingSupported(base) }
+
 // claudeMaxOutput is the output token limit of the older Claude models; 0
 // for newer ones, whose limits are larger than anything checked here.
 func claudeMaxOutput(base string) int64 {
@@ -285,8 +332,17 @@ func novaMaxOutput(base string) int64 {
 	return 0
 }
 
-// mistralMaxOutput is the largest max_tokens of Mistral's Bedrock models.
-const mistralMaxOutput = 8192
+// mistralMaxOutput is the largest max_tokens of a Mistral model on Bedrock:
+// 4,096 for Mixtral 8x7B Instruct, 8,192 for Mistral 7B Instruct, Mistral
+// Large and Mistral Small ("Mistral AI text completion" parameters page),
+// and 8,192 for the chat models (as before: AWS's chat-completion page
+// gives no maximum).
+func mistralMaxOutput(base string) int64 {
+	if strings.HasPrefix(base, "mistral.mixtral-8x7b") {
+		return 4096
+	}
+	return 8192
+}
 
 // claudeOneSampler reports whether a Claude model rejects temperature and
 // top_p together, as Claude Opus 4.1 and the models after it do.

@@ -21,6 +21,8 @@ type chatRequest struct {
 
 	tools             []tool
 	toolChoice        *toolChoice
+	toolChoiceNone    bool  // tool_choice is "none", with or without tools
+	toolsAsText       bool  // tool calls and results are sent as text (see dropTools)
 	parallelToolCalls *bool // non-nil only when false
 
 	responseFormat  *responseFormat
@@ -675,6 +677,7 @@ func (c *chatRequest) parseTools(body object, pre *bodyIn) *LineError {
 		case tc.mode == "required" && len(c.tools) == 0:
 			return lerrf(CodeInvalidValue, "tool_choice", "tool_choice required needs tools")
 		}
+		c.toolChoiceNone = tc.mode == "none"
 		if len(c.tools) > 0 {
 			c.toolChoice = tc
 		}

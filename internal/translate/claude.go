@@ -139,8 +139,6 @@ func claudeChoice(c *chatRequest) *claudeToolChoice {
 		switch tc.mode {
 		case "auto":
 			out = &claudeToolChoice{Type: "auto"}
-		case "none":
-			out = &claudeToolChoice{Type: "none"}
 		case "required":
 			out = &claudeToolChoice{Type: "any"}
 		case "function":
@@ -151,10 +149,8 @@ func claudeChoice(c *chatRequest) *claudeToolChoice {
 		if out == nil {
 			out = &claudeToolChoice{Type: "auto"}
 		}
-		if out.Type != "none" {
-			t := true
-			out.DisableParallelToolUse = &t
-		}
+		t := true
+		out.DisableParallelToolUse = &t
 	}
 	return out
 }

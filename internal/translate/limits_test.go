@@ -24,6 +24,9 @@ func TestMaxTokensLimits(t *testing.T) {
 		{"amazon.nova-micro-v1:0", 5000},
 		{"us.amazon.nova-premier-v1:0", 32000},
 		{"mistral.mistral-7b-instruct-v0:2", 8192},
+		{"mistral.mixtral-8x7b-instruct-v0:1", 4096},
+		{"mistral.mistral-large-2402-v1:0", 8192},
+		{"mistral.mistral-small-2402-v1:0", 8192},
 		{"mistral.mistral-large-2407-v1:0", 8192},
 		{"us.meta.llama3-3-70b-instruct-v1:0", 2048},
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Codes of LineError, used as OpenAI errors.data[].code values.
@@ -91,14 +92,94 @@ func parseLine(raw []byte) (Request, *LineError) {
 	if len(raw) == 0 {
 		return Request{}, lerrf(CodeInvalidJSON, "", "the line is empty")
 	}
+	if lerr := checkText(raw); lerr != nil {
+		return Request{}, lerr
+	}
 	if req, lerr, ok := parseLineFast(raw); ok {
 		return req, lerr
 	}
 	return parseLineSlow(raw)
 }
 
+// checkText refuses a line that is not valid UTF-8, or whose \u escapes
+// are not valid UTF-16 (a lone surrogate). encoding/json would replace
+// either with U+FFFD: a custom_id would then no longer be the user's, and a
+// prompt would silently change. JSON text must be UTF-8 (RFC 8259 §8.1).
+func checkText(raw []byte) *LineError {
+	if !utf8.Valid(raw) {
+		n := 0
+		for n < len(raw) {
+			r, size := utf8.DecodeRune(raw[n:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			n += size
+		}
+		return lerrf(CodeInvalidJSON, "", "the line is not valid UTF-8 (byte %d): save the file as UTF-8", n+1)
+	}
+	// Escapes: a backslash outside a string is invalid JSON anyway, so every
+	// backslash starts an escape, and \\ is one escape (not the start of the next).
+	for i := bytes.IndexByte(raw, '\\'); i >= 0 && i+1 < len(raw); {
+		next := 2
+		if raw[i+1] == 'u' {
+			switch r := hex4(raw[i+2:]); {
+			case r >= 0xD800 && r <= 0xDBFF: // high surrogate: a low one must follow
+				if len(raw) < i+12 || raw[i+6] != '\\' || raw[i+7] != 'u' {
+					return loneSurrogate(raw[i : i+6])
+				}
+				if lo := hex4(raw[i+8:]); lo < 0xDC00 || lo > 0xDFFF {
+					return loneSurrogate(raw[i : i+6])
+				}
+				next = 12
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return loneSurrogate(raw[i : i+6])
+			default:
+				next = 6
+			}
+		}
+		if i+next >= len(raw) {
+			break
+		}
+		k := bytes.IndexByte(raw[i+next:], '\\')
+		if k < 0 {
+			break
+		}
+		i += next + k
+	}
+	return nil
+}
+
+// hex4 decodes the four hex digits at the start of s; -1 if there are none.
+func hex4(s []byte) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return -1
+		}
+	}
+	return r
+}
+
+func loneSurrogate(esc []byte) *LineError {
+	return lerrf(CodeInvalidJSON, "", "the line is not valid UTF-8: the escape %s is half of a UTF-16 surrogate pair", esc)
+}
+
 // parseLineSlow decodes the envelope and the body as maps of raw values.
+// It is the reference path, and checks the text itself as ParseLine does.
 func parseLineSlow(raw []byte) (Request, *LineError) {
+	if lerr := checkText(raw); lerr != nil {
+		return Request{}, lerr
+	}
 	env, ok := asObject(raw)
 	if !ok {
 		if json.Valid(raw) {

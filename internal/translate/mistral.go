@@ -60,7 +60,8 @@ func mistralRequest(r resolved, k caps, c *chatRequest) (any, *LineError) {
 	return &mistralTextBody{Prompt: prompt, MaxTokens: maxTokens, Stop: c.stop, Temperature: c.temperature, TopP: c.topP, TopK: c.topK}, nil
 }
 
-// mistralPrompt renders <s>[INST] user [/INST] assistant</s>[INST] user [/INST].
+// mistralPrompt renders <s>[INST] user [/INST] assistant</s> [INST] user [/INST],
+// the multi-turn format of AWS's Mistral text-completion page.
 // System text goes ahead of the first user message; consecutive messages of
 // one role are joined.
 func mistralPrompt(c *chatRequest, name string) (string, *LineError) {
@@ -103,7 +104,7 @@ func mistralPrompt(c *chatRequest, name string) (string, *LineError) {
 		b.WriteString(" ")
 		b.WriteString(t.text)
 		if i < len(turns)-1 {
-			b.WriteString("</s>")
+			b.WriteString("</s> ")
 		}
 	}
 	return b.String(), nil

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/batchgate/batchgate/internal/bedrockmodel"
 )
@@ -179,7 +180,14 @@ func modelInput(opts Options, req Request) (resolved, any, *LineError) {
 		return r, nil, lerrf(CodeMissingParameter, "custom_id", "custom_id is required")
 	}
 	body := req.parsed
-	if body == nil {
+	if body == nil { // not from ParseLine, which checked the text
+		if !utf8.ValidString(req.CustomID) {
+			return r, nil, lerrf(CodeInvalidValue, "custom_id", "custom_id is not valid UTF-8")
+		}
+		if lerr := checkText(req.Body); lerr != nil {
+			lerr.Param = "body"
+			return r, nil, lerr
+		}
 		var ok bool
 		if body, ok = asObject(req.Body); !ok {
 			return r, nil, lerrf(CodeInvalidType, "body", "body must be a JSON object")
@@ -204,6 +212,7 @@ func modelInput(opts Options, req Request) (resolved, any, *LineError) {
 			return r, nil, lerr
 		}
 		k := capsFor(r)
+		k.dropTools(c)
 		if lerr = k.check(c); lerr != nil {
 			return r, nil, lerr
 		}

@@ -261,7 +261,8 @@ func TestRejectedParams(t *testing.T) {
 		{Anthropic, "us.anthropic.claude-opus-4-20250514-v1:0", "", `"reasoning_effort":"low","thinking":{"type":"enabled","budget_tokens":2000}`, CodeInvalidValue, "thinking"},
 		{Anthropic, "", "", `"reasoning_effort":"extreme"`, CodeInvalidValue, "reasoning_effort"},
 		{Anthropic, "", "Converse", `"tools":` + tool, CodeUnsupportedParameter, "tools"},
-		{Nova, "", "", `"tool_choice":"none","tools":` + tool, CodeUnsupportedValue, "tool_choice"},
+		{Anthropic, "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "", `"parallel_tool_calls":false,"tools":` + tool, CodeUnsupportedValue, "parallel_tool_calls"},
+		{Anthropic, "anthropic.claude-3-haiku-20240307-v1:0", "", `"parallel_tool_calls":false,"tools":` + tool + `,"tool_choice":"required"`, CodeUnsupportedValue, "parallel_tool_calls"},
 		{Nova, "", "", `"parallel_tool_calls":false,"tools":` + tool, CodeUnsupportedValue, "parallel_tool_calls"},
 		{Nova, "", "", `"reasoning_effort":"high"`, CodeUnsupportedParameter, "reasoning_effort"},
 		{Nova, "", "", `"temperature":1.5`, CodeInvalidValue, "temperature"},
@@ -284,6 +285,10 @@ func TestRejectedParams(t *testing.T) {
 		{OpenAI, "", "", `"reasoning_effort":"xhigh"`, CodeUnsupportedValue, "reasoning_effort"},
 		{OpenAI, "qwen.qwen3-32b-v1:0", "", `"reasoning_effort":"low"`, CodeUnsupportedParameter, "reasoning_effort"},
 		{OpenAI, "", "Converse", `"response_format":{"type":"json_object"}`, CodeUnsupportedParameter, "response_format"},
+		{OpenAI, "", "Converse", `"temperature":1.01`, CodeInvalidValue, "temperature"},
+		{OpenAI, "qwen.qwen3-32b-v1:0", "Converse", `"temperature":2`, CodeInvalidValue, "temperature"},
+		{OpenAI, "deepseek.v3-v1:0", "Converse", `"temperature":1.5`, CodeInvalidValue, "temperature"},
+		{Mistral, "mistral.mistral-large-2407-v1:0", "Converse", `"temperature":1.5`, CodeInvalidValue, "temperature"},
 	}
 	for _, p := range perFamily {
 		model := p.model

@@ -64,14 +64,14 @@ func buildTurns(c *chatRequest, modelName string, trimPrefill bool) ([]turn, *Li
 				}
 			}
 			for j := range m.toolCalls {
-				if !validName(m.toolCalls[j].ID) {
+				if !c.toolsAsText && !validName(m.toolCalls[j].ID) {
 					return nil, lerrf(CodeInvalidValue, fmt.Sprintf("%s.tool_calls[%d].id", m.param(), j), "tool call ids must be 1 to 64 letters, digits, underscores or dashes for %s", modelName)
 				}
 				blocks = append(blocks, block{kind: blockToolUse, call: &m.toolCalls[j], param: fmt.Sprintf("%s.tool_calls[%d]", m.param(), j)})
 			}
 		case "tool":
 			role = "user"
-			if !validName(m.toolCallID) {
+			if !c.toolsAsText && !validName(m.toolCallID) {
 				return nil, lerrf(CodeInvalidValue, m.param()+".tool_call_id", "tool call ids must be 1 to 64 letters, digits, underscores or dashes for %s", modelName)
 			}
 			var texts []string
@@ -114,6 +114,9 @@ func buildTurns(c *chatRequest, modelName string, trimPrefill bool) ([]turn, *Li
 				return nil, lerr
 			}
 		}
+	}
+	if c.toolsAsText {
+		toolBlocksAsText(turns)
 	}
 	if last := &turns[len(turns)-1]; trimPrefill && last.role == "assistant" {
 		b := &last.blocks[len(last.blocks)-1]
@@ -210,4 +213,27 @@ func checkToolPairs(turns []turn, i int, modelName string) *LineError {
 		}
 	}
 	return nil
+}
+
+// toolBlocksAsText turns tool calls and results into text blocks, for a
+// request sent without tools (see caps.dropTools).
+func toolBlocksAsText(turns []turn) {
+	for i := range turns {
+		for j := range turns[i].blocks {
+			b := &turns[i].blocks[j]
+			var text string
+			switch b.kind {
+			case blockToolUse:
+				text = "[tool call " + b.call.ID + "] " + b.call.Name + "(" + compactJSON(b.call.Arguments) + ")"
+			case blockToolResult:
+				text = "[tool result " + b.resultID + "]"
+				if r := strings.Join(b.result, "\n"); r != "" {
+					text += " " + r
+				}
+			default:
+				continue
+			}
+			*b = block{kind: blockText, part: &part{kind: partText, param: b.param, text: text}, param: b.param}
+		}
+	}
 }
