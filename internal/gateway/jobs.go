@@ -267,8 +267,9 @@ func mergedStatus(jobs []batchgate.BatchJob, cancelling bool) (string, *bedrock.
 }
 
 // mergedManifest sums the manifests of a split batch's jobs. A job without
-// a manifest (Failed, Expired) counts its records as Bedrock reported them,
-// or all as failed; nil when no job wrote a manifest.
+// a manifest counts what its output holds (outputManifest) or, without
+// output either (Failed, Expired, never submitted), its records as Bedrock
+// reported them, or all as failed; nil when no job wrote a manifest or output.
 func (g *Gateway) mergedManifest(ctx context.Context, d *Deployment, b *batchgate.Batch, jobs []batchgate.BatchJob) (*manifest, error) {
 	var (
 		sum   manifest
@@ -277,8 +278,12 @@ func (g *Gateway) mergedManifest(ctx context.Context, d *Deployment, b *batchgat
 	for _, j := range jobs {
 		var m *manifest
 		if j.JobARN != "" {
+			total := j.RequestCounts.Total
+			if total == 0 {
+				total = int64(j.Records)
+			}
 			var err error
-			if m, err = g.jobManifest(ctx, d, b, j.JobARN); err != nil && !batchgate.IsNotFound(err) {
+			if m, err = g.jobCounts(ctx, d, b, j.JobARN, total); err != nil && !batchgate.IsNotFound(err) {
 				return nil, err
 			}
 		}

@@ -1,0 +1,166 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchgate/batchgate/bedrocksim"
+	"github.com/batchgate/batchgate/internal/local"
+)
+
+// timeline is a batch's timestamps, as OpenAI names them.
+type timeline struct {
+	ID            string
+	Status        string
+	ErrorFileID   *string                                  `json:"error_file_id"`
+	OutputFileID  *string                                  `json:"output_file_id"`
+	RequestCounts struct{ Total, Completed, Failed int64 } `json:"request_counts"`
+	Errors        *struct {
+		Data []struct{ Code, Message string }
+	}
+	CreatedAt    int64  `json:"created_at"`
+	InProgressAt *int64 `json:"in_progress_at"`
+	FinalizingAt *int64 `json:"finalizing_at"`
+	CompletedAt  *int64 `json:"completed_at"`
+	FailedAt     *int64 `json:"failed_at"`
+	CancellingAt *int64 `json:"cancelling_at"`
+	CancelledAt  *int64 `json:"cancelled_at"`
+}
+
+// inOrder fails the test unless the timestamps that are set come in
+// lifecycle order: created, in progress, cancelling, finalizing, then the end.
+func (tl timeline) inOrder(t *testing.T) {
+	t.Helper()
+	steps := []struct {
+		name string
+		at   *int64
+	}{
+		{"created_at", &tl.CreatedAt}, {"in_progress_at", tl.InProgressAt}, {"cancelling_at", tl.CancellingAt},
+		{"finalizing_at", tl.FinalizingAt}, {"completed_at", tl.CompletedAt}, {"failed_at", tl.FailedAt}, {"cancelled_at", tl.CancelledAt},
+	}
+	prev, prevName := int64(0), ""
+	for _, s := range steps {
+		if s.at == nil {
+			continue
+		}
+		if *s.at < prev {
+			t.Errorf("%s (%d) is before %s (%d)", s.name, *s.at, prevName, prev)
+		}
+		prev, prevName = *s.at, s.name
+	}
+}
+
+func (e *env) timeline(key, id string) timeline {
+	e.t.Helper()
+	var tl timeline
+	e.ok(key, "GET", "/v1/batches/"+id, nil, &tl)
+	return tl
+}
+
+// errorLines reads a batch's error file as OpenAI error lines.
+type errorLine struct {
+	CustomID string          `json:"custom_id"`
+	Response json.RawMessage `json:"response"`
+	Error    *struct{ Code, Message string }
+}
+
+func (e *env) errorLines(key, fileID string) []errorLine {
+	e.t.Helper()
+	r := e.do(key, "GET", "/v1/files/"+fileID+"/content", "", nil)
+	if r.status != 200 {
+		e.t.Fatalf("error file content: %d %s", r.status, r.body)
+	}
+	var out []errorLine
+	for _, l := range strings.Split(strings.TrimSpace(string(r.body)), "\n") {
+		if l == "" {
+			continue
+		}
+		var el errorLine
+		if err := json.Unmarshal([]byte(l), &el); err != nil {
+			e.t.Fatalf("error line %q: %v", l, err)
+		}
+		out = append(out, el)
+	}
+	return out
+}
+
+// A batch cancelled while its job runs (Bedrock's Scheduled reads as
+// in_progress) accounts for every request: the job never processed any, so
+// all are failed, each with a batch_cancelled line in the error file, and
+// the timestamps come in the order things happened.
+func TestCancelledBatchAccountsForEveryRequest(t *testing.T) {
+	e, le := startEnv(t, envOptions{reconcile: 20 * time.Millisecond,
+		local: local.Options{StepDelay: 10 * time.Millisecond, MinRecordsPerJob: 1, Faults: bedrocksim.Faults{HoldScheduled: true}}})
+	key := e.key(model)
+	b := e.createBatch(key, e.uploadOK(key, lines(120, model)))
+	e.waitBatch(key, b.ID, func(b batchObj) bool { return b.Status == "in_progress" })
+	var c batchObj
+	e.ok(key, "POST", "/v1/batches/"+b.ID+"/cancel", nil, &c)
+	e.waitBatch(key, b.ID, func(b batchObj) bool { return b.Status == "cancelled" })
+	tl := e.timeline(key, b.ID)
+	if hist, _ := le.Sim().StatusHistory(c.Bedrock.JobARN); len(hist) == 0 || hist[len(hist)-1] != bedrocksim.StatusStopped {
+		t.Fatalf("job history %v, want it stopped", hist)
+	}
+	rc := tl.RequestCounts
+	if rc.Total != 120 || rc.Completed+rc.Failed != rc.Total {
+		t.Errorf("request_counts %+v: completed + failed != total", rc)
+	}
+	tl.inOrder(t)
+	if tl.CancellingAt == nil || tl.CancelledAt == nil {
+		t.Errorf("cancelling_at %v, cancelled_at %v", tl.CancellingAt, tl.CancelledAt)
+	}
+	if tl.ErrorFileID == nil {
+		t.Fatalf("no error file: %+v", tl)
+	}
+	got := e.errorLines(key, *tl.ErrorFileID)
+	if int64(len(got)) != rc.Failed {
+		t.Errorf("error file has %d lines, request_counts.failed is %d", len(got), rc.Failed)
+	}
+	seen := map[string]bool{}
+	for _, l := range got {
+		if l.Error == nil || l.Error.Code != "batch_cancelled" || string(l.Response) != "null" {
+			t.Errorf("error line %+v, want batch_cancelled with a null response", l)
+			break
+		}
+		seen[l.CustomID] = true
+	}
+	for i := 1; i <= 120; i++ {
+		if id := fmt.Sprintf("r%d", i); !seen[id] {
+			t.Errorf("no error line for %s", id)
+			break
+		}
+	}
+}
+
+// A batch cancelled before its job reached Bedrock (Bedrock was down) also
+// accounts for every request, each with a batch_cancelled line.
+func TestCancelledQueuedBatchAccountsForEveryRequest(t *testing.T) {
+	e, le := startEnv(t, envOptions{local: local.Options{StepDelay: 10 * time.Millisecond, MinRecordsPerJob: 1}})
+	key := e.key(model)
+	fileID := e.uploadOK(key, lines(7, model))
+	le.Sim().SetFaults(bedrocksim.Faults{ServerErrorFraction: 1})
+	b := e.createBatch(key, fileID)
+	var c batchObj
+	e.ok(key, "POST", "/v1/batches/"+b.ID+"/cancel", nil, &c)
+	if c.Status != "cancelling" || c.Bedrock != nil && c.Bedrock.JobARN != "" {
+		t.Fatalf("cancel of a queued batch: %+v", c)
+	}
+	if _, err := e.gw.Reconcile(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tl := e.timeline(key, b.ID)
+	if tl.Status != "cancelled" || tl.RequestCounts.Total != 7 || tl.RequestCounts.Completed != 0 || tl.RequestCounts.Failed != 7 {
+		t.Fatalf("batch %s, request_counts %+v; want cancelled, 7 failed", tl.Status, tl.RequestCounts)
+	}
+	tl.inOrder(t)
+	if tl.ErrorFileID == nil || tl.OutputFileID != nil {
+		t.Fatalf("error file %v, output file %v; want an error file only", tl.ErrorFileID, tl.OutputFileID)
+	}
+	got := e.errorLines(key, *tl.ErrorFileID)
+	if len(got) != 7 || got[0].Error == nil || got[0].Error.Code != "batch_cancelled" {
+		t.Errorf("error lines %+v, want 7 batch_cancelled", got)
+	}
+}
