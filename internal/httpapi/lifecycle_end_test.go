@@ -164,3 +164,46 @@ func TestCancelledQueuedBatchAccountsForEveryRequest(t *testing.T) {
 		t.Errorf("error lines %+v, want 7 batch_cancelled", got)
 	}
 }
+
+// A job that ends without manifest.json.out (AWS does not document one for
+// every end state) still settles: its result files are written and its
+// counts and tokens come from the .out files.
+func TestSettlesWithoutManifest(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		partial           float64
+		completed, failed int64
+	}{{"Completed", 0, 8, 0}, {"PartiallyCompleted", 0.25, 6, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, _ := startEnv(t, envOptions{reconcile: 20 * time.Millisecond, local: local.Options{StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1,
+				Faults: bedrocksim.Faults{OmitManifest: true, PartialFraction: tc.partial}}})
+			key := e.key(model)
+			b := e.createBatch(key, e.uploadOK(key, lines(8, model)))
+			got := e.waitBatch(key, b.ID, func(b batchObj) bool { return b.Status != "validating" && b.Status != "in_progress" })
+			rc := got.RequestCounts
+			if got.Status != "completed" || rc.Total != 8 || rc.Completed != tc.completed || rc.Failed != tc.failed {
+				t.Fatalf("batch %s, request_counts %+v; want completed, %d completed, %d failed", got.Status, rc, tc.completed, tc.failed)
+			}
+			if got.Usage == nil || got.Usage.InputTokens <= 0 || got.Usage.OutputTokens <= 0 {
+				t.Errorf("usage %+v, want the tokens of the output lines", got.Usage)
+			}
+			if got.OutputFileID == nil {
+				t.Fatal("no output file")
+			}
+			out := e.do(key, "GET", "/v1/files/"+*got.OutputFileID+"/content", "", nil)
+			if n := int64(strings.Count(string(out.body), "\n")); out.status != 200 || n != tc.completed {
+				t.Errorf("output file: %d, %d lines; want %d", out.status, n, tc.completed)
+			}
+			if tc.failed == 0 {
+				return
+			}
+			if got.ErrorFileID == nil {
+				t.Fatal("no error file")
+			}
+			errs := e.errorLines(key, *got.ErrorFileID)
+			if int64(len(errs)) != tc.failed || errs[0].Error == nil || errs[0].Error.Code != "batch_expired" {
+				t.Errorf("error lines %+v; want %d batch_expired", errs, tc.failed)
+			}
+		})
+	}
+}
