@@ -173,12 +173,16 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		return &queuedError{err}
 	}
 	p := d.LiteLLMParams
-	arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
+	spec := bedrock.JobSpec{
 		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
 		InputURI: "s3://" + f.Bucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
 		TimeoutHours: hours, InvocationType: p.Invocation(),
 		Tags: map[string]string{"batchgate-batch-id": b.ID},
-	})
+	}
+	arn, err := d.Jobs.Create(ctx, spec)
+	if err != nil {
+		arn, err = g.adoptJob(ctx, d, b.ID, spec, err)
+	}
 	switch {
 	case err == nil:
 		crash.At(crash.AfterAWSCreate)

@@ -64,12 +64,16 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 			pending = errQueued(d)
 			break
 		}
-		arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
+		spec := bedrock.JobSpec{
 			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
 			InputURI: "s3://" + f.Bucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
 			TimeoutHours: hours, InvocationType: p.Invocation(),
 			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
-		})
+		}
+		arn, err := d.Jobs.Create(ctx, spec)
+		if err != nil {
+			arn, err = g.adoptJob(ctx, d, b.ID, spec, err)
+		}
 		if bedrock.Permanent(err) {
 			err = g.refused(ctx, b, err) // AWS's message may name the role, account or bucket: log it, not show it
 			g.fail(b, fmt.Sprintf("job %d of %d: %s", i+1, len(jobs), batchgate.ErrorMessage(err)))

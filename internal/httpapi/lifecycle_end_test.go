@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+
 	"github.com/batchgate/batchgate/bedrocksim"
 	"github.com/batchgate/batchgate/internal/local"
 )
@@ -206,4 +210,42 @@ func TestSettlesWithoutManifest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The response to CreateModelInvocationJob is lost after the job was
+// created, and Bedrock answers the retry that the job name is in use (it
+// checks the name before the token): the gateway adopts the job it created
+// rather than fail the batch and leave the job running, unbilled.
+func TestCreateRetryAdoptsTheJobOfALostResponse(t *testing.T) {
+	e, le := startEnv(t, envOptions{reconcile: 20 * time.Millisecond, local: local.Options{
+		StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1, Faults: bedrocksim.Faults{LoseCreateResponses: 1},
+		SimConfig: func(c *bedrocksim.Config) { c.NameBeforeToken = true }}})
+	key := e.key(model)
+	b := e.createBatch(key, e.uploadOK(key, lines(3, model)))
+	got := e.waitBatch(key, b.ID, func(b batchObj) bool { return b.Status != "validating" && b.Status != "in_progress" })
+	if got.Status != "completed" || got.RequestCounts.Completed != 3 || got.Bedrock == nil || got.Bedrock.JobARN == "" {
+		t.Fatalf("batch %+v; want completed on the job created", got)
+	}
+	if le.Sim().Faults().LoseCreateResponses != 0 {
+		t.Fatal("no create response was lost")
+	}
+	if out := jobsOf(t, le); len(out) != 1 || out[0] != got.Bedrock.JobARN {
+		t.Errorf("Bedrock jobs %v; want only the batch's %s", out, got.Bedrock.JobARN)
+	}
+}
+
+// jobsOf lists the ARNs of the emulator's jobs.
+func jobsOf(t *testing.T, le *local.Env) []string {
+	t.Helper()
+	c := bedrock.New(bedrock.Options{Region: local.Region, BaseEndpoint: aws.String(le.BedrockURL),
+		Credentials: credentials.NewStaticCredentialsProvider("x", "y", "")})
+	out, err := c.ListModelInvocationJobs(t.Context(), &bedrock.ListModelInvocationJobsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arns []string
+	for _, j := range out.InvocationJobSummaries {
+		arns = append(arns, aws.ToString(j.JobArn))
+	}
+	return arns
 }
