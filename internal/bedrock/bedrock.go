@@ -33,17 +33,17 @@ type JobSpec struct {
 
 // Job is the state of a job as Bedrock reports it.
 type Job struct {
-	ARN       string
-	Name      string
-	Status    string // Bedrock status, e.g. "InProgress"
-	Message   string
+	ARN     string
+	Name    string
+	Status  string // Bedrock status, e.g. "InProgress"
+	Message string
 	// What the job was created with (set by FindJobs).
 	ClientToken, InputURI, OutputURI string
-	Total     int64
-	Processed int64
-	Success   int64
-	Errors    int64
-	EndTime   *time.Time
+	Total                            int64
+	Processed                        int64
+	Success                          int64
+	Errors                           int64
+	EndTime                          *time.Time
 }
 
 // Runner creates, reads and stops jobs on one Bedrock client.
