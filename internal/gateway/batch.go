@@ -307,6 +307,13 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 		return err
 	}
 	job, err := d.Jobs.Get(ctx, b.JobARN)
+	if g.jobLost(b.JobARN, err) {
+		g.Log.ErrorContext(ctx, "bedrock job not found: the batch ends", "batch_id", b.ID, "job_arn", b.JobARN, "grace", g.jobNotFoundGrace().String(), "err", err)
+		if b.Status == batchgate.StatusCancelling {
+			return g.settle(ctx, d, b, &bedrock.Job{ARN: b.JobARN, Status: "Stopped"}, batchgate.StatusCancelled)
+		}
+		return g.settle(ctx, d, b, &bedrock.Job{ARN: b.JobARN, Status: "Failed", Message: g.lostJobMessage(b.JobARN)}, batchgate.StatusFailed)
+	}
 	if err != nil {
 		return err
 	}

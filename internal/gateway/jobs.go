@@ -186,6 +186,21 @@ func (g *Gateway) refreshJobs(ctx context.Context, d *Deployment, b *batchgate.B
 		}
 		if !bedrock.Terminal(j.JobStatus) {
 			job, err := d.Jobs.Get(ctx, j.JobARN)
+			if g.jobLost(j.JobARN, err) {
+				// Bedrock no longer knows it: it ends, its records failed
+				// (or stopped, in a cancel).
+				g.Log.ErrorContext(ctx, "bedrock job not found: the job ends", "batch_id", b.ID, "job_arn", j.JobARN, "err", err)
+				job, err = &bedrock.Job{Status: "Failed", Message: g.lostJobMessage(j.JobARN)}, nil
+				if cancelling {
+					job.Status = "Stopped"
+				}
+			}
+			if batchgate.IsNotFound(err) {
+				// Within the grace period: the other jobs are read on, so
+				// that each one's period starts now.
+				stale = err
+				continue
+			}
 			if err != nil {
 				stale = err
 				break

@@ -101,10 +101,11 @@ func unprocessedError(j batchgate.BatchJob, status string) (code, msg string) {
 	case "Stopped", "Stopping":
 		return "batch_cancelled", "This request was not executed: the batch was cancelled."
 	}
-	if j.JobARN != "" || bedrock.Terminal(j.JobStatus) {
+	if bedrock.Terminal(j.JobStatus) {
 		return "", ""
 	}
-	// Never submitted: the batch ended before the job was created.
+	// Never submitted, or lost (Bedrock no longer knows it): the batch
+	// ended without the job's end.
 	switch status {
 	case batchgate.StatusCancelled:
 		return "batch_cancelled", "This request was not executed: the batch was cancelled."

@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,7 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 
+	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/bedrocksim"
+	bedrockrunner "github.com/batchgate/batchgate/internal/bedrock"
+	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/local"
 )
 
@@ -248,4 +254,69 @@ func jobsOf(t *testing.T, le *local.Env) []string {
 		arns = append(arns, aws.ToString(j.JobArn))
 	}
 	return arns
+}
+
+// Bedrock no longer knows the batch's job (region, account or endpoint
+// changed; the emulator restarted): Get answers ResourceNotFoundException.
+// Past the grace period the batch fails naming the job, a cancel completes,
+// and the budget reservations are released, instead of retrying forever.
+func TestJobBedrockNoLongerKnows(t *testing.T) {
+	t.Run("OneJob", func(t *testing.T) { testJobBedrockNoLongerKnows(t, model, 3, 4) })
+	t.Run("Split", func(t *testing.T) { testJobBedrockNoLongerKnows(t, "claude-split", 6, 9) }) // 2 and 3 jobs
+}
+
+func testJobBedrockNoLongerKnows(t *testing.T, model string, nRunning, nCancelled int64) {
+	var offset atomic.Int64
+	e, _ := startEnv(t, envOptions{
+		local: local.Options{StepDelay: 5 * time.Millisecond, MinRecordsPerJob: 1, Faults: bedrocksim.Faults{HoldScheduled: true},
+			Models: []config.Model{{ModelName: "claude-split", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/anthropic.claude-3-haiku-20240307-v1:0"},
+				ModelInfo: config.ModelInfo{BatchMaxRecordsPerJob: &splitRecords}}}},
+		configure: func(g *gateway.Gateway) {
+			g.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		}})
+	ctx := t.Context()
+	key := e.key(model)
+	running := e.createBatch(key, e.uploadOK(key, lines(int(nRunning), model)))
+	cancelled := e.createBatch(key, e.uploadOK(key, lines(int(nCancelled), model)))
+	if _, err := e.gw.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := e.gw.Store.FindBatchByID(ctx, running.ID)
+	if err != nil || owner.JobARN == "" {
+		t.Fatalf("batch %+v, %v; want its job", owner, err)
+	}
+
+	// The deployment now reaches a Bedrock that has never heard of the jobs.
+	fresh := httptest.NewServer(bedrocksim.New(bedrocksim.Config{}))
+	t.Cleanup(fresh.Close)
+	e.gw.Deployments[model].Jobs = &bedrockrunner.Runner{Client: bedrock.New(bedrock.Options{Region: local.Region, BaseEndpoint: aws.String(fresh.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("x", "y", ""), RetryMaxAttempts: 1})}
+	e.ok(key, "POST", "/v1/batches/"+cancelled.ID+"/cancel", nil, nil)
+	if _, err := e.gw.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if tl := e.timeline(key, running.ID); tl.Status != "in_progress" && tl.Status != "validating" {
+		t.Fatalf("batch %s at the first not found; want it running (within the grace period)", tl.Status)
+	}
+	offset.Store(int64(2 * time.Hour)) // past the default grace period of an hour
+	if _, err := e.gw.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tl := e.timeline(key, running.ID)
+	if tl.Status != "failed" || tl.FailedAt == nil || tl.Errors == nil || len(tl.Errors.Data) == 0 ||
+		!strings.Contains(tl.Errors.Data[0].Message, owner.JobARN) || !strings.Contains(tl.Errors.Data[0].Message, "could not be found") {
+		t.Errorf("batch %s, errors %+v; want failed, naming the job %s", tl.Status, tl.Errors, owner.JobARN)
+	}
+	tl = e.timeline(key, cancelled.ID)
+	if tl.Status != "cancelled" || tl.RequestCounts.Failed != nCancelled {
+		t.Errorf("cancelled batch %s, request_counts %+v; want cancelled, all %d failed", tl.Status, tl.RequestCounts, nCancelled)
+	}
+	for _, id := range []string{running.ID, cancelled.ID} {
+		if b, _ := e.gw.Store.FindBatchByID(ctx, id); b.Reserved != 0 {
+			t.Errorf("batch %s still reserves %v", id, b.Reserved)
+		}
+	}
+	if k, _, _, err := e.gw.Store.ReservedSpend(ctx, batchgate.Owner{KeyToken: owner.Owner.KeyToken}); err != nil || k != 0 {
+		t.Errorf("the key's reservations: %v, %v; want 0", k, err)
+	}
 }
