@@ -34,6 +34,9 @@ func (s *Server) handleCreate(r *http.Request) (any, *apiError) {
 	// when the other parameters differ, as the service model documents.
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if e := s.nameCheckedFirst(*req.JobName); e != nil {
+		return nil, e
+	}
 	if req.ClientRequestToken != nil {
 		if j := s.tokens[*req.ClientRequestToken]; j != nil {
 			return createResponse{JobARN: j.arn}, nil
@@ -98,6 +101,9 @@ func (s *Server) handleCreate(r *http.Request) (any, *apiError) {
 	s.setStatus(j, StatusSubmitted, "")
 	s.wg.Add(1)
 	go s.run(j)
+	if e := s.loseCreateResponse(); e != nil {
+		return nil, e
+	}
 	return createResponse{JobARN: j.arn}, nil
 }
 

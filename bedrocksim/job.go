@@ -291,7 +291,7 @@ func (s *Server) process(ctx context.Context, j *job, files []inputFile) (Status
 	s.mu.Lock()
 	counts := *j.counts
 	s.mu.Unlock()
-	if err := s.writeManifest(ctx, j, counts); err != nil {
+	if err := s.writeManifestUnlessOmitted(ctx, j, counts); err != nil {
 		if ctx.Err() != nil {
 			return "", ""
 		}

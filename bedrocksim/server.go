@@ -70,6 +70,13 @@ type Config struct {
 	// Faults are the initial fault-injection settings; see SetFaults.
 	Faults Faults
 
+	// NameBeforeToken makes Create refuse a job name in use before it looks
+	// at clientRequestToken, so that the retry of a create whose response
+	// was lost is refused ("The provided job name is currently in use.")
+	// rather than answered with the job. AWS's order is undocumented; by
+	// default the token is checked first and the retry is idempotent.
+	NameBeforeToken bool
+
 	// Seed makes job ids and injected faults reproducible. Zero picks a random seed.
 	Seed uint64
 
@@ -110,6 +117,13 @@ type Faults struct {
 	// HoldScheduled keeps jobs in Scheduled until they are stopped or until
 	// Config.Now passes their jobExpirationTime, when they become Expired.
 	HoldScheduled bool
+	// OmitManifest ends jobs without manifest.json.out: AWS documents the
+	// manifest, but not for every end state (Stopped, PartiallyCompleted).
+	OmitManifest bool
+	// LoseCreateResponses is how many of the next CreateModelInvocationJob
+	// calls create their job and then answer InternalServerException, as
+	// when the response is lost on the way: the client retries.
+	LoseCreateResponses int
 }
 
 // Operation names, for InjectError.

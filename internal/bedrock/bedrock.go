@@ -33,14 +33,17 @@ type JobSpec struct {
 
 // Job is the state of a job as Bedrock reports it.
 type Job struct {
-	ARN       string
-	Status    string // Bedrock status, e.g. "InProgress"
-	Message   string
-	Total     int64
-	Processed int64
-	Success   int64
-	Errors    int64
-	EndTime   *time.Time
+	ARN     string
+	Name    string
+	Status  string // Bedrock status, e.g. "InProgress"
+	Message string
+	// What the job was created with (set by FindJobs).
+	ClientToken, InputURI, OutputURI string
+	Total                            int64
+	Processed                        int64
+	Success                          int64
+	Errors                           int64
+	EndTime                          *time.Time
 }
 
 // Runner creates, reads and stops jobs on one Bedrock client.
@@ -94,6 +97,49 @@ func (r *Runner) Get(ctx context.Context, arn string) (*Job, error) {
 		Errors:    aws.ToInt64(out.ErrorRecordCount),
 		EndTime:   out.EndTime,
 	}, nil
+}
+
+// FindJobs returns the jobs named name (ListModelInvocationJobs with
+// nameContains, keeping the exact matches), with what they were created with.
+func (r *Runner) FindJobs(ctx context.Context, name string) ([]Job, error) {
+	var out []Job
+	p := bedrock.NewListModelInvocationJobsPaginator(r.Client, &bedrock.ListModelInvocationJobsInput{NameContains: aws.String(name), MaxResults: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("list model invocation jobs", err)
+		}
+		for _, s := range page.InvocationJobSummaries {
+			if aws.ToString(s.JobName) != name {
+				continue
+			}
+			j := Job{ARN: aws.ToString(s.JobArn), Name: name, Status: string(s.Status), Message: aws.ToString(s.Message),
+				ClientToken: aws.ToString(s.ClientRequestToken)}
+			if in, ok := s.InputDataConfig.(*types.ModelInvocationJobInputDataConfigMemberS3InputDataConfig); ok {
+				j.InputURI = aws.ToString(in.Value.S3Uri)
+			}
+			if o, ok := s.OutputDataConfig.(*types.ModelInvocationJobOutputDataConfigMemberS3OutputDataConfig); ok {
+				j.OutputURI = aws.ToString(o.Value.S3Uri)
+			}
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// NameInUse reports whether err may be Bedrock refusing a job name already
+// taken: "The provided job name is currently in use." (a ValidationException
+// on Bedrock's sibling job APIs; undocumented for batch jobs, where the
+// modeled ConflictException may say the same).
+func NameInUse(err error) bool {
+	switch batchgate.ErrorCode(err) {
+	case batchgate.ECONFLICT:
+		return true
+	case batchgate.EINVALID:
+		msg := strings.ToLower(err.Error())
+		return strings.Contains(msg, "name") && (strings.Contains(msg, "in use") || strings.Contains(msg, "already exists"))
+	}
+	return false
 }
 
 // Stop asks Bedrock to stop the job. A job that has already ended is not an

@@ -173,12 +173,16 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		return &queuedError{err}
 	}
 	p := d.LiteLLMParams
-	arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
+	spec := bedrock.JobSpec{
 		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
 		InputURI: "s3://" + f.Bucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
 		TimeoutHours: hours, InvocationType: p.Invocation(),
 		Tags: map[string]string{"batchgate-batch-id": b.ID},
-	})
+	}
+	arn, err := d.Jobs.Create(ctx, spec)
+	if err != nil {
+		arn, err = g.adoptJob(ctx, d, b.ID, spec, err)
+	}
 	switch {
 	case err == nil:
 		crash.At(crash.AfterAWSCreate)
@@ -281,9 +285,9 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 	}
 	if b.JobARN == "" {
 		if b.Status == batchgate.StatusCancelling {
-			now := g.now()
-			b.Status, b.CancelledAt, b.UpdatedAt = batchgate.StatusCancelled, &now, now
-			return g.Store.UpdateBatch(ctx, b)
+			// Nothing to stop: it settles like a stopped job, every
+			// request failed with batch_cancelled.
+			return g.settle(ctx, d, b, &bedrock.Job{Status: "Stopped"}, batchgate.StatusCancelled)
 		}
 		if g.queueExpired(b) {
 			return g.expireQueued(ctx, d, b)
@@ -303,6 +307,13 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 		return err
 	}
 	job, err := d.Jobs.Get(ctx, b.JobARN)
+	if g.jobLost(b.JobARN, err) {
+		g.Log.ErrorContext(ctx, "bedrock job not found: the batch ends", "batch_id", b.ID, "job_arn", b.JobARN, "grace", g.jobNotFoundGrace().String(), "err", err)
+		if b.Status == batchgate.StatusCancelling {
+			return g.settle(ctx, d, b, &bedrock.Job{ARN: b.JobARN, Status: "Stopped"}, batchgate.StatusCancelled)
+		}
+		return g.settle(ctx, d, b, &bedrock.Job{ARN: b.JobARN, Status: "Failed", Message: g.lostJobMessage(b.JobARN)}, batchgate.StatusFailed)
+	}
 	if err != nil {
 		return err
 	}
@@ -334,7 +345,9 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 // output and error files, the cost (billed once), and the final status.
 func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch, job *bedrock.Job, status string) error {
 	now := g.now()
-	if b.FinalizingAt == nil {
+	if b.FinalizingAt == nil && status != batchgate.StatusCancelled {
+		// A cancel goes from cancelling to cancelled, as on OpenAI: a
+		// finalizing_at would read as a step before the cancel.
 		b.FinalizingAt = &now
 	}
 	m, err := g.manifest(ctx, d, b)
@@ -345,19 +358,23 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		b.RequestCounts = batchgate.RequestCounts{Total: m.TotalRecordCount, Completed: m.SuccessRecordCount, Failed: m.ErrorRecordCount}
 		b.Usage = batchgate.Usage{InputTokens: m.InputTokenCount, OutputTokens: m.OutputTokenCount}
 	}
-	// PartiallyCompleted, Stopped and Expired jobs leave records unprocessed:
-	// they count as failed, and the error file has a line for each
-	// (writeUnprocessed), so request_counts and the error file agree.
-	if unprocessed := b.RequestCounts.Total - b.RequestCounts.Completed - b.RequestCounts.Failed; unprocessed > 0 && countsUnprocessed(status, m != nil) {
+	// PartiallyCompleted, Stopped and Expired jobs (and jobs never
+	// submitted) leave records unprocessed: they count as failed, and the
+	// error file has a line for each (writeUnprocessed), so request_counts
+	// and the error file agree.
+	unprocessed := b.RequestCounts.Total - b.RequestCounts.Completed - b.RequestCounts.Failed
+	if unprocessed > 0 && countsUnprocessed(status, m != nil) {
 		b.RequestCounts.Failed += unprocessed
+	} else {
+		unprocessed = 0
 	}
-	if m != nil {
+	if m != nil || unprocessed > 0 {
 		// The lines are stamped with the time of completion, as OpenAI's are.
 		created := b.CreatedAt
 		if status == batchgate.StatusCompleted {
 			created = now
 		}
-		if err := g.createResultFiles(ctx, d, b, created); err != nil {
+		if err := g.createResultFiles(ctx, d, b, status, created); err != nil {
 			return err
 		}
 	}
@@ -421,7 +438,7 @@ func (g *Gateway) manifest(ctx context.Context, d *Deployment, b *batchgate.Batc
 	if b.JobARN == "" { // never submitted (expired in the queue): no output
 		return nil, nil
 	}
-	return g.jobManifest(ctx, d, b, b.JobARN)
+	return g.jobCounts(ctx, d, b, b.JobARN, b.RequestCounts.Total)
 }
 
 func (g *Gateway) jobManifest(ctx context.Context, d *Deployment, b *batchgate.Batch, arn string) (*manifest, error) {
@@ -454,15 +471,29 @@ func (g *Gateway) outputObjects(ctx context.Context, d *Deployment, b *batchgate
 	}
 	var out []batchgate.Object
 	for _, arn := range arns {
-		bucket, prefix := jobPrefixOf(b, arn)
-		keys, err := d.Objects.List(ctx, bucket, prefix)
+		if arn == "" { // never submitted: no output
+			continue
+		}
+		objs, err := g.jobOutputObjects(ctx, d, b, arn)
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range keys {
-			if strings.HasSuffix(k.Key, ".out") && path.Base(k.Key) != "manifest.json.out" {
-				out = append(out, k)
-			}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+// jobOutputObjects lists the .out files of the batch's job arn, the manifest excepted.
+func (g *Gateway) jobOutputObjects(ctx context.Context, d *Deployment, b *batchgate.Batch, arn string) ([]batchgate.Object, error) {
+	bucket, prefix := jobPrefixOf(b, arn)
+	keys, err := d.Objects.List(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []batchgate.Object
+	for _, k := range keys {
+		if strings.HasSuffix(k.Key, ".out") && path.Base(k.Key) != "manifest.json.out" {
+			out = append(out, k)
 		}
 	}
 	return out, nil

@@ -30,16 +30,18 @@ func (g *Gateway) expireQueued(ctx context.Context, d *Deployment, b *batchgate.
 }
 
 // countsUnprocessed reports whether the records a batch ending in status
-// left unprocessed count as failed. A completed batch counts them always;
-// a cancelled or expired one when its jobs wrote a manifest, which is when
-// the batch gets result files whose error file lists the unprocessed
-// records (writeUnprocessed: batch_cancelled, batch_expired).
-func countsUnprocessed(status string, manifest bool) bool {
+// left unprocessed count as failed, with a line each in the error file
+// (writeUnprocessed: batch_cancelled, batch_expired), so that
+// request_counts.completed + failed is the total. A completed or cancelled
+// batch counts them always; an expired one when its jobs left a manifest or
+// output (one that expired in the queue ends with nothing processed); a
+// failed batch keeps the counts Bedrock reported.
+func countsUnprocessed(status string, output bool) bool {
 	switch status {
-	case batchgate.StatusCompleted:
+	case batchgate.StatusCompleted, batchgate.StatusCancelled:
 		return true
-	case batchgate.StatusCancelled, batchgate.StatusExpired:
-		return manifest
+	case batchgate.StatusExpired:
+		return output
 	}
 	return false
 }

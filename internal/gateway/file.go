@@ -351,7 +351,7 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 		return err
 	}
 	if f.Kind == batchgate.FileError && !raw {
-		if err := g.writeUnprocessed(ctx, d, b, objs, bw); err != nil {
+		if err := g.writeUnprocessed(ctx, d, b, b.Status, objs, bw); err != nil {
 			return err
 		}
 	}

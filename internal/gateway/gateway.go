@@ -122,6 +122,10 @@ type Gateway struct {
 	// files from settlement (0: kept until deleted). See fileexpiry.go.
 	FileExpireAfter   time.Duration
 	OutputExpireAfter time.Duration
+	// JobNotFoundGrace is how long Bedrock may answer that it does not
+	// know a batch's job before the batch ends failed (or cancelled, when
+	// it was being cancelled) (0: DefaultJobNotFoundGrace). See lostjob.go.
+	JobNotFoundGrace time.Duration
 
 	ops opsState
 	// largeResults holds a slot for each settlement writing large result

@@ -64,12 +64,16 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 			pending = errQueued(d)
 			break
 		}
-		arn, err := d.Jobs.Create(ctx, bedrock.JobSpec{
+		spec := bedrock.JobSpec{
 			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
 			InputURI: "s3://" + f.Bucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
 			TimeoutHours: hours, InvocationType: p.Invocation(),
 			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
-		})
+		}
+		arn, err := d.Jobs.Create(ctx, spec)
+		if err != nil {
+			arn, err = g.adoptJob(ctx, d, b.ID, spec, err)
+		}
 		if bedrock.Permanent(err) {
 			err = g.refused(ctx, b, err) // AWS's message may name the role, account or bucket: log it, not show it
 			g.fail(b, fmt.Sprintf("job %d of %d: %s", i+1, len(jobs), batchgate.ErrorMessage(err)))
@@ -182,6 +186,21 @@ func (g *Gateway) refreshJobs(ctx context.Context, d *Deployment, b *batchgate.B
 		}
 		if !bedrock.Terminal(j.JobStatus) {
 			job, err := d.Jobs.Get(ctx, j.JobARN)
+			if g.jobLost(j.JobARN, err) {
+				// Bedrock no longer knows it: it ends, its records failed
+				// (or stopped, in a cancel).
+				g.Log.ErrorContext(ctx, "bedrock job not found: the job ends", "batch_id", b.ID, "job_arn", j.JobARN, "err", err)
+				job, err = &bedrock.Job{Status: "Failed", Message: g.lostJobMessage(j.JobARN)}, nil
+				if cancelling {
+					job.Status = "Stopped"
+				}
+			}
+			if batchgate.IsNotFound(err) {
+				// Within the grace period: the other jobs are read on, so
+				// that each one's period starts now.
+				stale = err
+				continue
+			}
 			if err != nil {
 				stale = err
 				break
@@ -267,8 +286,9 @@ func mergedStatus(jobs []batchgate.BatchJob, cancelling bool) (string, *bedrock.
 }
 
 // mergedManifest sums the manifests of a split batch's jobs. A job without
-// a manifest (Failed, Expired) counts its records as Bedrock reported them,
-// or all as failed; nil when no job wrote a manifest.
+// a manifest counts what its output holds (outputManifest) or, without
+// output either (Failed, Expired, never submitted), its records as Bedrock
+// reported them, or all as failed; nil when no job wrote a manifest or output.
 func (g *Gateway) mergedManifest(ctx context.Context, d *Deployment, b *batchgate.Batch, jobs []batchgate.BatchJob) (*manifest, error) {
 	var (
 		sum   manifest
@@ -277,8 +297,12 @@ func (g *Gateway) mergedManifest(ctx context.Context, d *Deployment, b *batchgat
 	for _, j := range jobs {
 		var m *manifest
 		if j.JobARN != "" {
+			total := j.RequestCounts.Total
+			if total == 0 {
+				total = int64(j.Records)
+			}
 			var err error
-			if m, err = g.jobManifest(ctx, d, b, j.JobARN); err != nil && !batchgate.IsNotFound(err) {
+			if m, err = g.jobCounts(ctx, d, b, j.JobARN, total); err != nil && !batchgate.IsNotFound(err) {
 				return nil, err
 			}
 		}

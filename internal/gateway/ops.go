@@ -59,7 +59,8 @@ type opsState struct {
 	mu       sync.Mutex
 	retry    map[string]retryState
 	inflight map[string]bool
-	submit   sync.Map // model name -> *sync.Mutex (submitLock)
+	submit   sync.Map             // model name -> *sync.Mutex (submitLock)
+	notFound map[string]time.Time // job ARN -> first ResourceNotFoundException (lostjob.go)
 }
 
 type retryState struct {

@@ -42,13 +42,19 @@ func materialized(f *batchgate.File) bool {
 	return f.Key != "" && !strings.HasSuffix(f.Key, ".out")
 }
 
-// createResultFiles writes and records the output and error files. Their
-// ids and keys derive from the batch id, so settling twice (after a crash,
-// or by two replicas) creates nothing new.
-func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batchgate.Batch, created time.Time) error {
+// createResultFiles writes and records the output and error files of a
+// batch settling in status: the output file when its jobs wrote output, the
+// error file when requests failed. Their ids and keys derive from the batch
+// id, so settling twice (after a crash, or by two replicas) creates nothing
+// new.
+func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batchgate.Batch, status string, created time.Time) error {
 	objs, err := g.outputObjects(ctx, d, b)
-	if err != nil || len(objs) == 0 {
+	if err != nil {
 		return err
+	}
+	withOutput, withErrors := len(objs) > 0, b.RequestCounts.Failed > 0
+	if !withOutput && !withErrors {
+		return nil
 	}
 	release, err := g.resultSlot(ctx, objs)
 	if err != nil {
@@ -58,8 +64,7 @@ func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batch
 	// A large write can outlast the lease: keep it, so that no other
 	// replica takes the batch over and writes the same files meanwhile.
 	defer g.keepLease(ctx, b)()
-	withErrors := b.RequestCounts.Failed > 0
-	sizes, err := g.writeResults(ctx, d, b, objs, created, withErrors)
+	sizes, err := g.writeResults(ctx, d, b, objs, status, created, withOutput, withErrors)
 	if err != nil {
 		return fmt.Errorf("write result files of %s: %w", b.ID, err)
 	}
@@ -82,8 +87,10 @@ func (g *Gateway) createResultFiles(ctx context.Context, d *Deployment, b *batch
 		}
 		return nil
 	}
-	if err := mk(batchgate.FileOutput, b.RequestCounts.Completed, sizes[0]); err != nil {
-		return err
+	if withOutput {
+		if err := mk(batchgate.FileOutput, b.RequestCounts.Completed, sizes[0]); err != nil {
+			return err
+		}
 	}
 	if !withErrors {
 		return nil
@@ -149,48 +156,52 @@ func (g *Gateway) keepLease(ctx context.Context, b *batchgate.Batch) (stop func(
 }
 
 // writeResults converts the batch's Bedrock output objects in one pass and
-// streams the output lines and (withErrors) the error lines, followed by a
-// line for each record Bedrock never reached, to their S3 objects at once.
-// It returns the two objects' sizes.
-func (g *Gateway) writeResults(ctx context.Context, d *Deployment, b *batchgate.Batch, objs []batchgate.Object, created time.Time, withErrors bool) ([2]int64, error) {
+// streams the output lines (withOutput) and the error lines (withErrors),
+// followed by a line for each record Bedrock never reached, to their S3
+// objects at once. It returns the two objects' sizes.
+func (g *Gateway) writeResults(ctx context.Context, d *Deployment, b *batchgate.Batch, objs []batchgate.Object, status string, created time.Time, withOutput, withErrors bool) ([2]int64, error) {
 	var sizes [2]int64
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	kinds := []string{batchgate.FileOutput}
-	if withErrors {
-		kinds = append(kinds, batchgate.FileError)
+	var streams []int // of convertResults' two: 0 output, 1 errors
+	if withOutput {
+		streams = append(streams, 0)
 	}
-	pipes := make([]*io.PipeWriter, len(kinds))
-	bws := make([]*bufio.Writer, len(kinds))
+	if withErrors {
+		streams = append(streams, 1)
+	}
+	kinds := []string{batchgate.FileOutput, batchgate.FileError}
+	pipes := make([]*io.PipeWriter, len(streams))
+	bws := make([]*bufio.Writer, 2)
 	writers := []io.Writer{io.Discard, io.Discard} // convertResults' two streams
-	done := make(chan error, len(kinds))
-	for i, kind := range kinds {
+	done := make(chan error, len(streams))
+	for i, s := range streams {
 		pr, pw := io.Pipe()
 		pipes[i] = pw
-		bws[i] = bufio.NewWriterSize(pw, 256<<10)
-		writers[i] = bws[i]
-		bucket, key := resultKey(b, kind)
+		bws[s] = bufio.NewWriterSize(pw, 256<<10)
+		writers[s] = bws[s]
+		bucket, key := resultKey(b, kinds[s])
 		go func() {
 			n, err := d.Objects.Put(ctx, bucket, key, pr, d.LiteLLMParams.S3EncryptionKeyID)
-			sizes[i] = n
+			sizes[s] = n
 			pr.CloseWithError(err) // unblocks the writer when Put gives up early
 			done <- err
 		}()
 	}
 	err := g.convertResults(ctx, d, b, objs, created, false, writers)
 	if err == nil && withErrors {
-		err = g.writeUnprocessed(ctx, d, b, objs, bws[1])
+		err = g.writeUnprocessed(ctx, d, b, status, objs, bws[1])
 	}
 	for i, pw := range pipes {
 		if err == nil {
-			err = bws[i].Flush()
+			err = bws[streams[i]].Flush()
 		}
 		if err != nil {
 			cancel(err) // abort the uploads rather than complete a truncated object
 		}
 		pw.CloseWithError(err)
 	}
-	for range kinds {
+	for range streams {
 		if perr := <-done; err == nil {
 			err = perr
 		}

@@ -8,32 +8,29 @@ import (
 	"io"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/translate"
 )
 
 // writeUnprocessed appends an OpenAI error line to an error file for every
 // input record a Bedrock job never reached (a PartiallyCompleted, Expired or
-// Stopped job writes no output line for them), so that every failed request
-// of request_counts has its line with its custom_id, as on OpenAI. Jobs that
+// Stopped job writes no output line for them, a job never submitted none at
+// all), so that every failed request of request_counts has its line with its
+// custom_id, as on OpenAI. status is the batch's final status. Jobs that
 // completed processed every record: nothing is read for them.
-func (g *Gateway) writeUnprocessed(ctx context.Context, d *Deployment, b *batchgate.Batch, keys []batchgate.Object, bw *bufio.Writer) error {
+func (g *Gateway) writeUnprocessed(ctx context.Context, d *Deployment, b *batchgate.Batch, status string, keys []batchgate.Object, bw *bufio.Writer) error {
 	jobs, err := g.Store.FindBatchJobs(ctx, b.ID)
 	if err != nil {
 		return err
 	}
 	if len(jobs) == 0 { // a single-job batch: its input is the file's object
-		jobs = []batchgate.BatchJob{{JobStatus: b.JobStatus}}
+		jobs = []batchgate.BatchJob{{JobStatus: b.JobStatus, JobARN: b.JobARN}}
 	}
 	var in *batchgate.File
 	var seen map[string]bool
 	for _, j := range jobs {
-		var code, msg string
-		switch j.JobStatus {
-		case "PartiallyCompleted", "Expired":
-			code, msg = "batch_expired", "This request could not be executed before the Bedrock job ended ("+j.JobStatus+")."
-		case "Stopped", "Stopping":
-			code, msg = "batch_cancelled", "This request was not executed: the batch was cancelled."
-		default:
+		code, msg := unprocessedError(j, status)
+		if code == "" {
 			continue
 		}
 		if in == nil {
@@ -93,4 +90,27 @@ func eachRecordID(ctx context.Context, d *Deployment, bucket, key string, fn fun
 			return err
 		}
 	}
+}
+
+// unprocessedError is the error code and message of the records job j left
+// unprocessed in a batch ending in status; "" when it left none to list.
+func unprocessedError(j batchgate.BatchJob, status string) (code, msg string) {
+	switch j.JobStatus {
+	case "PartiallyCompleted", "Expired":
+		return "batch_expired", "This request could not be executed before the Bedrock job ended (" + j.JobStatus + ")."
+	case "Stopped", "Stopping":
+		return "batch_cancelled", "This request was not executed: the batch was cancelled."
+	}
+	if bedrock.Terminal(j.JobStatus) {
+		return "", ""
+	}
+	// Never submitted, or lost (Bedrock no longer knows it): the batch
+	// ended without the job's end.
+	switch status {
+	case batchgate.StatusCancelled:
+		return "batch_cancelled", "This request was not executed: the batch was cancelled."
+	case batchgate.StatusExpired:
+		return "batch_expired", "This request could not be executed: the batch expired before its Bedrock job could be submitted."
+	}
+	return "", ""
 }
