@@ -316,7 +316,7 @@ func testJobBedrockNoLongerKnows(t *testing.T, model string, nRunning, nCancelle
 			t.Errorf("batch %s still reserves %v", id, b.Reserved)
 		}
 	}
-	if k, _, _, err := e.gw.Store.ReservedSpend(ctx, batchgate.Owner{KeyToken: owner.Owner.KeyToken}); err != nil || k != 0 {
+	if k, _, _, err := e.gw.Store.ReservedSpend(ctx, batchgate.Owner{KeyID: owner.Owner.KeyID}); err != nil || k != 0 {
 		t.Errorf("the key's reservations: %v, %v; want 0", k, err)
 	}
 }
