@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/sqlstore"
 	"github.com/batchgate/batchgate/internal/namedlock"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -39,6 +40,7 @@ const migrationLock int64 = 0x62617463686761 // "batchga"
 
 // DB is a batchgate.Store backed by a PostgreSQL database.
 type DB struct {
+	*sqlstore.Store
 	pool *pgxpool.Pool
 	// locks and held serve WithLock (see lock.go).
 	locks *pgxpool.Pool
@@ -66,7 +68,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{pool: pool, locks: locks}, nil
+	db := &DB{pool: pool, locks: locks}
+	db.Store = &sqlstore.Store{D: dialect, Read: querier{pool}, Write: querier{pool}, InTx: db.inTx}
+	return db, nil
 }
 
 // Ping checks that the database answers, for readiness probes.

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/sqlstore"
 	msqlite "modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -42,6 +43,7 @@ const (
 
 // DB is a batchgate.Store backed by one SQLite database.
 type DB struct {
+	*sqlstore.Store
 	write *sql.DB // exactly one connection: SQLite's single writer
 	read  *sql.DB // read-only connections; the same pool as write for :memory:
 	// lockKey names the database among those this process opened (see WithLock).
@@ -49,6 +51,13 @@ type DB struct {
 }
 
 var _ batchgate.Store = (*DB)(nil)
+
+// dialect stores times as INTEGER unix milliseconds.
+var dialect = &sqlstore.Dialect{
+	Name:         "sqlite",
+	Time:         func(t time.Time) any { return t.UnixMilli() },
+	ResetInOneTx: true,
+}
 
 // Open opens (creating it if needed) the SQLite database at path, or an
 // in-memory database if path is ":memory:", and applies pending migrations.
@@ -73,6 +82,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 	db := &DB{write: write, read: write, lockKey: lockKeyOf(path)}
+	db.Store = &sqlstore.Store{D: dialect, Read: sqlstore.StdQuerier(write), Write: sqlstore.StdQuerier(write), InTx: sqlstore.StdInTx(write)}
 	if err := ping(ctx, write); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -91,6 +101,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		read.SetMaxOpenConns(n)
 		read.SetMaxIdleConns(n)
 		db.read = read
+		db.Store.Read = sqlstore.StdQuerier(read)
 	}
 	return db, nil
 }

@@ -1,14 +1,11 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/batchgate/batchgate"
-	"github.com/jackc/pgx/v5"
 )
 
 const teamColumns = `team_id, team_alias, models, members,
@@ -54,18 +51,19 @@ func scanMembers(b []byte, ms *[]batchgate.TeamMember) error {
 }
 
 // CreateTeam stores t. It returns ECONFLICT if a team with t.TeamID exists.
-func (db *DB) CreateTeam(ctx context.Context, t *batchgate.Team) error {
+func (s *Store) CreateTeam(ctx context.Context, t *batchgate.Team) error {
 	models, members, meta, err := teamJSON(t)
 	if err != nil {
-		return fmt.Errorf("postgres: create team: %w", err)
+		return s.D.errorf("create team", err)
 	}
-	n, err := affected(db.pool.Exec(ctx, `INSERT INTO teams (`+teamColumns+`)
-		VALUES (`+placeholders(11)+`)
+	n, err := s.Write.Exec(ctx, `INSERT INTO teams (`+teamColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		t.TeamID, t.TeamAlias, models, members,
-		t.MaxBudget, t.Spend, t.BudgetDuration, t.BudgetResetAt, meta, t.CreatedAt, t.UpdatedAt))
+		t.MaxBudget, t.Spend, t.BudgetDuration, s.D.TimePtr(t.BudgetResetAt), meta,
+		s.D.Time(t.CreatedAt), s.D.Time(t.UpdatedAt))
 	if err != nil {
-		return fmt.Errorf("postgres: create team: %w", err)
+		return s.D.errorf("create team", err)
 	}
 	if n == 0 {
 		return conflict("team", t.TeamID)
@@ -74,35 +72,45 @@ func (db *DB) CreateTeam(ctx context.Context, t *batchgate.Team) error {
 }
 
 // FindTeamByID returns the team with the given id, or ENOTFOUND.
-func (db *DB) FindTeamByID(ctx context.Context, id string) (*batchgate.Team, error) {
-	t, err := scanTeam(db.pool.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams WHERE team_id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
+func (s *Store) FindTeamByID(ctx context.Context, id string) (*batchgate.Team, error) {
+	t, err := scanTeam(s.Read.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams WHERE team_id = ?`, id))
+	if isNoRows(err) {
 		return nil, notFound("team", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: find team: %w", err)
+		return nil, s.D.errorf("find team", err)
 	}
 	return t, nil
+}
+
+// FindTeams returns every team, newest first (for GET /team/list).
+func (s *Store) FindTeams(ctx context.Context) ([]*batchgate.Team, error) {
+	rows, err := s.Read.Query(ctx, `SELECT `+teamColumns+` FROM teams ORDER BY created_at DESC, team_id`)
+	teams, err := collect(rows, err, scanTeam)
+	if err != nil {
+		return nil, s.D.errorf("find teams", err)
+	}
+	return teams, nil
 }
 
 // UpdateTeam replaces the team with id t.TeamID, or returns ENOTFOUND.
 // TeamID, CreatedAt and Spend never change (RecordSpend and ResetBudgets own
 // Spend); BudgetResetAt is written only with a new BudgetDuration (or
 // none): ResetBudgets moves it on, and a stale copy must not move it back.
-func (db *DB) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
+func (s *Store) UpdateTeam(ctx context.Context, t *batchgate.Team) error {
 	models, members, meta, err := teamJSON(t)
 	if err != nil {
-		return fmt.Errorf("postgres: update team: %w", err)
+		return s.D.errorf("update team", err)
 	}
-	n, err := affected(db.pool.Exec(ctx, `UPDATE teams SET
-		team_alias = $1, models = $2, members = $3,
-		max_budget = $4, budget_duration = $5, budget_reset_at = CASE WHEN budget_duration = $5 AND budget_duration <> '' THEN budget_reset_at ELSE $6 END, metadata = $7, updated_at = $8
-		WHERE team_id = $9`,
+	n, err := s.Write.Exec(ctx, `UPDATE teams SET
+		team_alias = ?, models = ?, members = ?,
+		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END, metadata = ?, updated_at = ?
+		WHERE team_id = ?`,
 		t.TeamAlias, models, members,
-		t.MaxBudget, t.BudgetDuration, t.BudgetResetAt, meta, t.UpdatedAt,
-		t.TeamID))
+		t.MaxBudget, t.BudgetDuration, t.BudgetDuration, s.D.TimePtr(t.BudgetResetAt), meta, s.D.Time(t.UpdatedAt),
+		t.TeamID)
 	if err != nil {
-		return fmt.Errorf("postgres: update team: %w", err)
+		return s.D.errorf("update team", err)
 	}
 	if n == 0 {
 		return notFound("team", t.TeamID)
@@ -123,14 +131,14 @@ func teamJSON(t *batchgate.Team) (models, members, meta any, err error) {
 	return models, members, meta, nil
 }
 
-func scanTeam(row pgx.Row) (*batchgate.Team, error) {
+func scanTeam(row Row) (*batchgate.Team, error) {
 	var (
 		t                     batchgate.Team
 		models, members, meta []byte
-		resetAt               *time.Time
 	)
 	if err := row.Scan(&t.TeamID, &t.TeamAlias, &models, &members,
-		&t.MaxBudget, &t.Spend, &t.BudgetDuration, &resetAt, &meta, &t.CreatedAt, &t.UpdatedAt); err != nil {
+		&t.MaxBudget, &t.Spend, &t.BudgetDuration, NullTime{&t.BudgetResetAt}, &meta,
+		Time{&t.CreatedAt}, Time{&t.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(models, &t.Models); err != nil {
@@ -142,8 +150,5 @@ func scanTeam(row pgx.Row) (*batchgate.Team, error) {
 	if err := scanJSON(meta, &t.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
-	t.BudgetResetAt = utcPtr(resetAt)
-	t.CreatedAt = utc(t.CreatedAt)
-	t.UpdatedAt = utc(t.UpdatedAt)
 	return &t, nil
 }
