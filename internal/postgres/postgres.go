@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
-	"github.com/batchgate/batchgate/internal/sqlstore"
 	"github.com/batchgate/batchgate/internal/namedlock"
+	"github.com/batchgate/batchgate/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
