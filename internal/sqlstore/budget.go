@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"time"
 
@@ -28,52 +27,52 @@ var budgetTables = []budgetTable{
 // BudgetDurations to the first time after now (so a long outage doesn't
 // leave it in the past, and the reset keeps its phase). Rows whose
 // BudgetDuration doesn't parse (or is zero) are left alone. It returns how
-// many rows were reset. All resets happen in one transaction.
-func (db *DB) ResetBudgets(ctx context.Context, now time.Time) (int, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: reset budgets: %w", err)
-	}
-	defer tx.Rollback()
+// many rows were reset.
+//
+// Each row is reset by its own UPDATE, guarded by the BudgetResetAt it was
+// found with: when replicas reset at once, each row is reset by one of
+// them. With Dialect.ResetInOneTx all resets happen in one transaction.
+func (s *Store) ResetBudgets(ctx context.Context, now time.Time) (int, error) {
 	reset := 0
-	for _, t := range budgetTables {
-		type due struct {
-			id, duration string
-			resetAt      int64
-		}
-		var dues []due
-		rows, err := tx.QueryContext(ctx, `SELECT `+t.id+`, budget_duration, budget_reset_at FROM `+t.name+`
-			WHERE budget_reset_at <= ?`, millis(now))
-		if err != nil {
-			return 0, fmt.Errorf("sqlite: reset budgets: %w", err)
-		}
-		for rows.Next() {
-			var d due
-			if err := rows.Scan(&d.id, &d.duration, &d.resetAt); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("sqlite: reset budgets: %w", err)
+	run := func(q Querier) error {
+		for _, t := range budgetTables {
+			type due struct {
+				id, duration string
+				resetAt      time.Time
 			}
-			dues = append(dues, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, fmt.Errorf("sqlite: reset budgets: %w", err)
-		}
-		for _, d := range dues {
-			next, ok := nextReset(fromMillis(d.resetAt), d.duration, now)
-			if !ok {
-				continue
-			}
-			n, err := affected(tx.ExecContext(ctx, `UPDATE `+t.name+` SET spend = 0, budget_reset_at = ?
-				WHERE `+t.id+` = ? AND budget_reset_at = ?`, millis(next), d.id, d.resetAt))
+			rows, err := q.Query(ctx, `SELECT `+t.id+`, budget_duration, budget_reset_at FROM `+t.name+`
+				WHERE budget_reset_at <= ?`, s.D.Time(now))
+			dues, err := collect(rows, err, func(row Row) (due, error) {
+				var d due
+				err := row.Scan(&d.id, &d.duration, Time{&d.resetAt})
+				return d, err
+			})
 			if err != nil {
-				return 0, fmt.Errorf("sqlite: reset budgets: %w", err)
+				return err
 			}
-			reset += int(n)
+			for _, d := range dues {
+				next, ok := nextReset(d.resetAt, d.duration, now)
+				if !ok {
+					continue
+				}
+				n, err := q.Exec(ctx, `UPDATE `+t.name+` SET spend = 0, budget_reset_at = ?
+					WHERE `+t.id+` = ? AND budget_reset_at = ?`, s.D.Time(next), d.id, s.D.Time(d.resetAt))
+				if err != nil {
+					return err
+				}
+				reset += int(n)
+			}
 		}
+		return nil
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("sqlite: reset budgets: %w", err)
+	if !s.D.ResetInOneTx {
+		if err := run(s.Write); err != nil {
+			return reset, s.D.errorf("reset budgets", err)
+		}
+		return reset, nil
+	}
+	if err := s.InTx(ctx, run); err != nil {
+		return 0, s.D.errorf("reset budgets", err)
 	}
 	return reset, nil
 }
