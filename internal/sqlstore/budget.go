@@ -42,7 +42,7 @@ func (s *Store) ResetBudgets(ctx context.Context, now time.Time) (int, error) {
 			}
 			rows, err := q.Query(ctx, `SELECT `+t.id+`, budget_duration, budget_reset_at FROM `+t.name+`
 				WHERE budget_reset_at <= ?`, s.D.Time(now))
-			dues, err := collect(rows, err, func(row Row) (due, error) {
+			dues, err := Collect(rows, err, func(row Row) (due, error) {
 				var d due
 				err := row.Scan(&d.id, &d.duration, Time{&d.resetAt})
 				return d, err

@@ -108,8 +108,8 @@ type Store struct {
 	InTx func(ctx context.Context, fn func(tx Querier) error) error
 }
 
-// collect scans every row of rows with scan.
-func collect[T any](rows Rows, err error, scan func(Row) (T, error)) ([]T, error) {
+// Collect scans every row of rows with scan.
+func Collect[T any](rows Rows, err error, scan func(Row) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}

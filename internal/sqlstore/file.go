@@ -55,7 +55,7 @@ func (s *Store) FindFiles(ctx context.Context, filter batchgate.FileFilter) ([]*
 	w.After("files", filter.Page, scope, scopeArgs)
 	rows, err := s.Read.Query(ctx, `SELECT `+fileColumns+` FROM files`+w.String()+
 		` ORDER BY `+PageOrder(filter.Page)+` LIMIT ?`, append(w.Args, Limit(filter.Page))...)
-	files, err := collect(rows, err, scanFile)
+	files, err := Collect(rows, err, scanFile)
 	if err != nil {
 		return nil, s.D.errorf("find files", err)
 	}
@@ -97,7 +97,7 @@ func (s *Store) FindExpiredFiles(ctx context.Context, now time.Time, limit int) 
 		WHERE expires_at IS NOT NULL AND expires_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.input_file_id = files.id AND b.`+nonTerminal+`)
 		ORDER BY expires_at, id LIMIT ?`, s.D.Time(now), limit)
-	files, err := collect(rows, err, scanFile)
+	files, err := Collect(rows, err, scanFile)
 	if err != nil {
 		return nil, s.D.errorf("find expired files", err)
 	}

@@ -64,7 +64,7 @@ func (s *Store) FindKeys(ctx context.Context, userID, teamID string) ([]*batchga
 	}
 	rows, err := s.Read.Query(ctx, `SELECT `+keyColumns+` FROM keys`+w.String()+
 		` ORDER BY created_at DESC, token DESC`, w.Args...)
-	keys, err := collect(rows, err, scanKey)
+	keys, err := Collect(rows, err, scanKey)
 	if err != nil {
 		return nil, s.D.errorf("find keys", err)
 	}

@@ -61,7 +61,7 @@ func (s *Store) FindSpendLogs(ctx context.Context, scope batchgate.Scope) ([]*ba
 	}
 	rows, err := s.Read.Query(ctx, `SELECT `+spendColumns+` FROM spend_logs WHERE `+cond+
 		` ORDER BY created_at DESC, batch_id DESC`, args...)
-	logs, err := collect(rows, err, func(row Row) (*batchgate.SpendLog, error) {
+	logs, err := Collect(rows, err, func(row Row) (*batchgate.SpendLog, error) {
 		var sl batchgate.SpendLog
 		err := row.Scan(&sl.BatchID, &sl.Owner.KeyID, &sl.Owner.UserID, &sl.Owner.TeamID,
 			&sl.Model, &sl.ModelID, &sl.Usage.InputTokens, &sl.Usage.OutputTokens, &sl.Cost, Time{&sl.CreatedAt},

@@ -86,7 +86,7 @@ func (s *Store) FindTeamByID(ctx context.Context, id string) (*batchgate.Team, e
 // FindTeams returns every team, newest first (for GET /team/list).
 func (s *Store) FindTeams(ctx context.Context) ([]*batchgate.Team, error) {
 	rows, err := s.Read.Query(ctx, `SELECT `+teamColumns+` FROM teams ORDER BY created_at DESC, team_id`)
-	teams, err := collect(rows, err, scanTeam)
+	teams, err := Collect(rows, err, scanTeam)
 	if err != nil {
 		return nil, s.D.errorf("find teams", err)
 	}

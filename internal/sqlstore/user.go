@@ -46,7 +46,7 @@ func (s *Store) FindUserByID(ctx context.Context, id string) (*batchgate.User, e
 // FindUsers returns every user, newest first (for GET /user/list).
 func (s *Store) FindUsers(ctx context.Context) ([]*batchgate.User, error) {
 	rows, err := s.Read.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY created_at DESC, user_id`)
-	users, err := collect(rows, err, scanUser)
+	users, err := Collect(rows, err, scanUser)
 	if err != nil {
 		return nil, s.D.errorf("find users", err)
 	}
