@@ -284,3 +284,49 @@ func (s *Store) CountRunningBatchesOfFile(ctx context.Context, fileID string) (i
 	}
 	return int(n), nil
 }
+
+// SaveBatchJobs inserts or replaces the given jobs of a batch.
+func (s *Store) SaveBatchJobs(ctx context.Context, batchID string, jobs []batchgate.BatchJob) error {
+	err := s.InTx(ctx, func(tx Querier) error {
+		for _, j := range jobs {
+			if _, err := tx.Exec(ctx, `INSERT INTO batch_jobs (batch_id, idx, input_key, records,
+				client_token, job_name, job_arn, job_status, message,
+				requests_total, requests_completed, requests_failed, input_tokens, output_tokens, submitted_at, settled_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (batch_id, idx) DO UPDATE SET input_key = excluded.input_key, records = excluded.records,
+				client_token = excluded.client_token, job_name = excluded.job_name, job_arn = excluded.job_arn,
+				job_status = excluded.job_status, message = excluded.message,
+				requests_total = excluded.requests_total, requests_completed = excluded.requests_completed,
+				requests_failed = excluded.requests_failed, input_tokens = excluded.input_tokens,
+				output_tokens = excluded.output_tokens, submitted_at = excluded.submitted_at, settled_at = excluded.settled_at`,
+				batchID, j.Index, j.InputKey, j.Records, j.ClientToken, j.JobName, j.JobARN, j.JobStatus, j.Message,
+				j.RequestCounts.Total, j.RequestCounts.Completed, j.RequestCounts.Failed,
+				j.Usage.InputTokens, j.Usage.OutputTokens, s.D.TimePtr(j.SubmittedAt), s.D.TimePtr(j.SettledAt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.D.errorf("save batch jobs", err)
+	}
+	return nil
+}
+
+// FindBatchJobs returns a batch's jobs by index.
+func (s *Store) FindBatchJobs(ctx context.Context, batchID string) ([]batchgate.BatchJob, error) {
+	rows, err := s.Read.Query(ctx, `SELECT idx, input_key, records, client_token, job_name, job_arn, job_status, message,
+		requests_total, requests_completed, requests_failed, input_tokens, output_tokens, submitted_at, settled_at
+		FROM batch_jobs WHERE batch_id = ? ORDER BY idx`, batchID)
+	jobs, err := Collect(rows, err, func(row Row) (batchgate.BatchJob, error) {
+		var j batchgate.BatchJob
+		err := row.Scan(&j.Index, &j.InputKey, &j.Records, &j.ClientToken, &j.JobName, &j.JobARN, &j.JobStatus, &j.Message,
+			&j.RequestCounts.Total, &j.RequestCounts.Completed, &j.RequestCounts.Failed,
+			&j.Usage.InputTokens, &j.Usage.OutputTokens, NullTime{&j.SubmittedAt}, NullTime{&j.SettledAt})
+		return j, err
+	})
+	if err != nil {
+		return nil, s.D.errorf("find batch jobs", err)
+	}
+	return jobs, nil
+}

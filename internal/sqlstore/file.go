@@ -113,3 +113,37 @@ func scanFile(row Row) (*batchgate.File, error) {
 	}
 	return &f, nil
 }
+
+// SaveFileParts replaces the parts of a file.
+func (s *Store) SaveFileParts(ctx context.Context, fileID string, parts []batchgate.FilePart) error {
+	err := s.InTx(ctx, func(tx Querier) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM file_parts WHERE file_id = ?`, fileID); err != nil {
+			return err
+		}
+		for i, p := range parts {
+			if _, err := tx.Exec(ctx, `INSERT INTO file_parts (file_id, idx, object_key, records, bytes) VALUES (?, ?, ?, ?, ?)`,
+				fileID, i, p.Key, p.Records, p.Bytes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.D.errorf("save file parts", err)
+	}
+	return nil
+}
+
+// FindFileParts returns a file's parts in order.
+func (s *Store) FindFileParts(ctx context.Context, fileID string) ([]batchgate.FilePart, error) {
+	rows, err := s.Read.Query(ctx, `SELECT object_key, records, bytes FROM file_parts WHERE file_id = ? ORDER BY idx`, fileID)
+	parts, err := Collect(rows, err, func(row Row) (batchgate.FilePart, error) {
+		var p batchgate.FilePart
+		err := row.Scan(&p.Key, &p.Records, &p.Bytes)
+		return p, err
+	})
+	if err != nil {
+		return nil, s.D.errorf("find file parts", err)
+	}
+	return parts, nil
+}
