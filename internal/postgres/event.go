@@ -31,7 +31,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, ttl tim
 		SELECT e.id, e.batch_id, e.type, e.created_at, u.url, u.state, u.attempts, u.next_attempt_at, u.delivered_at, u.last_error
 		FROM updated u JOIN batch_events e ON e.id = u.event_id
 		ORDER BY u.next_attempt_at, u.event_id, u.url`,
-		utc(now), utc(now.Add(ttl)), min(limit, MaxLimit))
+		now.UTC(), now.Add(ttl).UTC(), min(limit, MaxLimit))
 	out, err := sqlstore.Collect(sqlstore.Rows(rows), err, sqlstore.ScanDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim webhook deliveries: %w", err)

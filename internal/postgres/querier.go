@@ -25,10 +25,19 @@ type pgxExecer interface {
 }
 
 // querier runs sqlstore's '?' queries on pgx, numbering the placeholders.
+// A query without arguments is run as it is: it has no placeholders, and
+// may be several statements (a migration).
 type querier struct{ db pgxExecer }
 
+func rebind(query string, args []any) string {
+	if len(args) == 0 {
+		return query
+	}
+	return sqlstore.Rebind(query)
+}
+
 func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := q.db.Exec(ctx, sqlstore.Rebind(query), args...)
+	tag, err := q.db.Exec(ctx, rebind(query, args), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -36,11 +45,11 @@ func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, er
 }
 
 func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	return q.db.Query(ctx, sqlstore.Rebind(query), args...)
+	return q.db.Query(ctx, rebind(query, args), args...)
 }
 
 func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return row{q.db.QueryRow(ctx, sqlstore.Rebind(query), args...)}
+	return row{q.db.QueryRow(ctx, rebind(query, args), args...)}
 }
 
 // row reports a missing row as sql.ErrNoRows, as sqlstore expects.

@@ -32,7 +32,7 @@ func (db *DB) ClaimBatches(ctx context.Context, owner string, now time.Time, ttl
 			AND (lease_owner = '' OR lease_until IS NULL OR lease_until <= ?3 OR lease_owner = ?1)
 			ORDER BY updated_at, id LIMIT ?4)
 		RETURNING `+sqlstore.BatchColumns,
-		owner, millis(now.Add(ttl)), millis(now), min(limit, MaxLimit))
+		owner, dialect.Time(now.Add(ttl)), dialect.Time(now), min(limit, MaxLimit))
 	batches, err := sqlstore.Collect(rows, err, sqlstore.ScanBatch)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim batches: %w", err)

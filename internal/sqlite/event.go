@@ -23,13 +23,13 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, ttl tim
 			d.url, d.state, d.attempts, d.next_attempt_at, d.delivered_at, d.last_error
 			FROM webhook_deliveries d JOIN batch_events e ON e.id = d.event_id
 			WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-			ORDER BY d.next_attempt_at, d.event_id, d.url LIMIT ?`, millis(now), min(limit, MaxLimit))
+			ORDER BY d.next_attempt_at, d.event_id, d.url LIMIT ?`, dialect.Time(now), min(limit, MaxLimit))
 		if out, err = sqlstore.Collect(rows, err, sqlstore.ScanDelivery); err != nil {
 			return err
 		}
 		for _, d := range out {
 			if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE event_id = ? AND url = ?`,
-				millis(now.Add(ttl)), d.Event.ID, d.URL); err != nil {
+				dialect.Time(now.Add(ttl)), d.Event.ID, d.URL); err != nil {
 				return err
 			}
 		}

@@ -16,13 +16,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +33,8 @@ var migrations embed.FS
 
 // Listing limits for a Page.
 const (
-	DefaultLimit = 20
-	MaxLimit     = 10000
+	DefaultLimit = sqlstore.DefaultLimit
+	MaxLimit     = sqlstore.MaxLimit
 )
 
 // DB is a batchgate.Store backed by one SQLite database.
@@ -153,193 +149,5 @@ func (db *DB) migrate(ctx context.Context) error {
 	) STRICT`); err != nil {
 		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return fmt.Errorf("sqlite: list migrations: %w", err)
-	}
-	type migration struct {
-		version int
-		name    string
-	}
-	var ms []migration
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: name must start with a version number", base)
-		}
-		ms = append(ms, migration{v, base})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for _, m := range ms {
-		if err := db.migrateOne(ctx, m.version, m.name); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) migrateOne(ctx context.Context, version int, name string) error {
-	body, err := migrations.ReadFile("migrations/" + name)
-	if err != nil {
-		return err
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		version, name, time.Now().UnixMilli()); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// limit returns the number of rows a page may hold.
-func limit(p batchgate.Page) int {
-	if p.Limit <= 0 {
-		return DefaultLimit
-	}
-	return min(p.Limit, MaxLimit)
-}
-
-// scopeSQL returns the condition selecting the rows that s may see (the
-// SQL form of batchgate.Scope.Allows), and false if s sees nothing. An empty KeyID or TeamID in the scope matches nothing: it must
-// not select the master key's objects, whose owner columns are empty.
-func scopeSQL(s batchgate.Scope) (cond string, args []any, ok bool) {
-	if s.All {
-		return "1", nil, true
-	}
-	var or []string
-	if s.KeyID != "" {
-		or = append(or, "owner_key_id = ?")
-		args = append(args, s.KeyID)
-	}
-	if s.TeamID != "" {
-		or = append(or, "owner_team_id = ?")
-		args = append(args, s.TeamID)
-	}
-	if len(or) == 0 {
-		return "", nil, false
-	}
-	return "(" + strings.Join(or, " OR ") + ")", args, true
-}
-
-// where accumulates AND-ed conditions and their arguments.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) add(cond string, args ...any) {
-	w.conds = append(w.conds, cond)
-	w.args = append(w.args, args...)
-}
-
-func (w *where) String() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
-}
-
-// after adds the keyset condition of a newest-first page: rows older than
-// the row with id p.After, ties broken by id. The row is looked up within
-// scope, so an id the caller can't see (or that doesn't exist) gives an
-// empty page and reveals nothing about it.
-func (w *where) after(table string, p batchgate.Page, scope string, scopeArgs []any) {
-	if p.After == "" {
-		return
-	}
-	w.add(`(created_at, id) `+pageAfter(p)+` (SELECT created_at, id FROM `+table+` WHERE id = ? AND `+scope+`)`,
-		append([]any{p.After}, scopeArgs...)...)
-}
-
-// rowScanner is a *sql.Row or *sql.Rows.
-type rowScanner interface {
-	Scan(dest ...any) error
-}
-
-func millis(t time.Time) int64 { return t.UnixMilli() }
-
-// millisPtr returns t in unix milliseconds, or nil (NULL) if t is nil.
-func millisPtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-func fromMillisPtr(ms sql.NullInt64) *time.Time {
-	if !ms.Valid {
-		return nil
-	}
-	t := fromMillis(ms.Int64)
-	return &t
-}
-
-// jsonText returns v as JSON text, or nil (NULL) if v is a nil map or slice.
-func jsonText[T ~map[string]string | ~map[string]any | ~[]string](v T) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
-
-// scanJSON decodes JSON text b into v, leaving v nil if b is NULL.
-func scanJSON(b []byte, v any) error {
-	if b == nil {
-		return nil
-	}
-	return json.Unmarshal(b, v)
-}
-
-func notFound(kind, id string) error {
-	return batchgate.Errorf(batchgate.ENOTFOUND, "No such %s: %s", kind, id)
-}
-
-func conflict(kind, id string) error {
-	return batchgate.Errorf(batchgate.ECONFLICT, "%s %s already exists", kind, id)
-}
-
-// affected returns res.RowsAffected, or err if err is set.
-func affected(res sql.Result, err error) (int64, error) {
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// pageOrder is the ORDER BY of a page, and pageAfter the comparison of
-// (created_at, id) with its cursor's: newest first, or oldest when Ascending.
-func pageOrder(p batchgate.Page) string {
-	if p.Ascending {
-		return "created_at ASC, id ASC"
-	}
-	return "created_at DESC, id DESC"
-}
-
-func pageAfter(p batchgate.Page) string {
-	if p.Ascending {
-		return ">"
-	}
-	return "<"
+	return sqlstore.Migrate(ctx, dialect, migrations, "migrations", sqlstore.StdInTx(db.write))
 }
