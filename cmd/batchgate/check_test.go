@@ -83,7 +83,7 @@ func uniqueName(prefix string) string {
 }
 
 // config writes a config with one deployment and returns its path.
-func (e *checkEnv) config(t *testing.T, bucket, roleARN, bedrockURL string) string {
+func (e *checkEnv) config(t *testing.T, bucket, roleARN, bedrockURL string, extra ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	cfg := fmt.Sprintf(`model_list:
@@ -95,6 +95,9 @@ func (e *checkEnv) config(t *testing.T, bucket, roleARN, bedrockURL string) stri
       aws_region_name: us-east-1
       bedrock_endpoint_url: %s
 `, bucket, roleARN, bedrockURL)
+	for _, l := range extra {
+		cfg += "      " + l + "\n"
+	}
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +197,31 @@ func TestCheckBucketInAnotherRegion(t *testing.T) {
 	}
 }
 
+// TestCheckKMSKey: the probe writes with the configured key as the gateway
+// does, and a key of another region than the bucket's fails.
+func TestCheckKMSKey(t *testing.T) {
+	e := newCheckEnv(t)
+	bucket := testenv.Bucket(t, e.s3, "check")
+	role := e.role(t, "bedrock.amazonaws.com")
+	key := "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	out, err := runCheckCmd(t, e.config(t, bucket, role, e.bedrock, "s3_encryption_key_id: "+key))
+	if err != nil {
+		t.Fatalf("check with a KMS key of the bucket's region: %v", err)
+	}
+	if _, ok := line(out, "OK", "write (SSE-KMS with key "+key+")", "s3://"+bucket); !ok {
+		t.Errorf("no OK line for the SSE-KMS probe")
+	}
+
+	other := strings.Replace(key, "us-east-1", "eu-west-1", 1)
+	out, err = runCheckCmd(t, e.config(t, bucket, role, e.bedrock, "s3_encryption_key_id: "+other))
+	if err == nil {
+		t.Fatal("check passed with a KMS key of another region")
+	}
+	if _, ok := line(out, "FAIL", "KMS key "+other+" is in eu-west-1", "use a key in us-east-1"); !ok {
+		t.Errorf("no FAIL line naming the key's region")
+	}
+}
+
 func TestCheckRoleOnlyEC2MayAssume(t *testing.T) {
 	e := newCheckEnv(t)
 	bucket := testenv.Bucket(t, e.s3, "check")
@@ -221,6 +249,9 @@ func TestCheckRoleInAnotherAccount(t *testing.T) {
 	}
 	if _, ok := line(out, "FAIL", "role arn:aws:iam::999999999999:role/BedrockBatch is in account 999999999999", "are account 123456789012", "use a role in account 123456789012"); !ok {
 		t.Errorf("no FAIL line naming the two accounts")
+	}
+	if strings.Contains(out, "does not exist") {
+		t.Errorf("a role of another account is reported missing")
 	}
 }
 

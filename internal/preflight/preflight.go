@@ -46,7 +46,7 @@ type Result struct {
 func (r Result) String() string {
 	s := fmt.Sprintf("%-4s %s: %s", r.Status, r.Deployment, r.What)
 	if r.Detail != "" {
-		s += ": " + r.Detail
+		s += " -- " + r.Detail
 	}
 	return s
 }

@@ -49,6 +49,9 @@ func Role(ctx context.Context, t *Target) []Result {
 		account = aws.ToString(id.Account)
 		out = append(out, t.result(Fail, what, fmt.Sprintf("role %s is in account %s, but the credentials (%s) are account %s, which can pass only its own roles to Bedrock (iam:PassRole): use a role in account %s",
 			roleARN, a.AccountID, aws.ToString(id.Arn), account, account)))
+		// GetRole reads roles of the caller's account only: the trust
+		// policy of this one cannot be checked from here.
+		return out
 	default:
 		account = a.AccountID
 		out = append(out, t.result(OK, what+" "+account, ""))
