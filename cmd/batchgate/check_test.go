@@ -32,6 +32,7 @@ type checkEnv struct {
 	s3      *s3.Client
 	iam     *iam.Client
 	bedrock string // the emulator's URL
+	model   string // the deployment's litellm_params.model; config's default is Nova Lite
 }
 
 func newCheckEnv(t *testing.T) *checkEnv {
@@ -86,18 +87,24 @@ func uniqueName(prefix string) string {
 func (e *checkEnv) config(t *testing.T, bucket, roleARN, bedrockURL string, extra ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
+	model := e.model
+	if model == "" {
+		// In AWS's batch table for us-east-1, so a good config has no warning.
+		model = "bedrock/amazon.nova-lite-v1:0"
+	}
 	cfg := fmt.Sprintf(`model_list:
   - model_name: claude
     litellm_params:
-      model: bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0
+      model: %s
       s3_bucket_name: %s
       aws_batch_role_arn: %s
       aws_region_name: us-east-1
       bedrock_endpoint_url: %s
-`, bucket, roleARN, bedrockURL)
+`, model, bucket, roleARN, bedrockURL)
 	for _, l := range extra {
 		cfg += "      " + l + "\n"
 	}
+	cfg += "    model_info:\n      mode: batch\n"
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +152,7 @@ func TestCheckGoodConfig(t *testing.T) {
 		{"claude:", "role " + roleName + " is in the credentials' account 123456789012"},
 		{"claude:", "role " + roleName + " trusts bedrock.amazonaws.com"},
 		{"claude:", "Bedrock endpoint " + e.bedrock + " answers"},
+		{"claude:", "model can run batch jobs in us-east-1"},
 	} {
 		if _, ok := line(out, "OK", want...); !ok {
 			t.Errorf("no OK line with %q", want)
@@ -286,5 +294,31 @@ func TestCheckHelp(t *testing.T) {
 	err = run(context.Background(), []string{"batchgate", "check"}, func(string) string { return "" }, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "--config is required") {
 		t.Errorf("check without --config: %v", err)
+	}
+}
+
+// A model AWS's batch table does not list is a warning (check passes); one
+// the table rules out in the region fails, saying how to fix it.
+func TestCheckModelRegion(t *testing.T) {
+	e := newCheckEnv(t)
+	bucket := testenv.Bucket(t, e.s3, "check")
+	role := e.role(t, "bedrock.amazonaws.com")
+
+	e.model = "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+	out, err := runCheckCmd(t, e.config(t, bucket, role, e.bedrock))
+	if err != nil {
+		t.Errorf("an unlisted model failed the check: %v", err)
+	}
+	if _, ok := line(out, "WARN", "claude:", "model can run batch jobs in us-east-1", "not in batchgate's table"); !ok {
+		t.Errorf("no WARN line for a model the batch table does not list")
+	}
+
+	e.model = "bedrock/amazon.nova-premier-v1:0" // batch jobs only through an inference profile
+	out, err = runCheckCmd(t, e.config(t, bucket, role, e.bedrock))
+	if err == nil {
+		t.Errorf("check passed a model that cannot run batch jobs in its region")
+	}
+	if _, ok := line(out, "FAIL", "claude:", "us.amazon.nova-premier-v1:0"); !ok {
+		t.Errorf("no FAIL line naming the inference profile to use")
 	}
 }

@@ -88,9 +88,8 @@ func NewTarget(ctx context.Context, m config.Model) (*Target, error) {
 // thing it looked at (a check of both buckets returns two).
 type Check func(ctx context.Context, t *Target) []Result
 
-// Checks are the checks Run makes, in order. A check that a model can run
-// batch jobs in the deployment's region goes here.
-var Checks = []Check{Buckets, Probe, Role, BedrockEndpoint}
+// Checks are the checks Run makes, in order.
+var Checks = []Check{ModelRegion, Buckets, Probe, Role, BedrockEndpoint}
 
 // Timeout bounds each check, so that an endpoint that never answers cannot
 // hang the command.
