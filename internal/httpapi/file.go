@@ -37,6 +37,12 @@ func (s *Server) handleFileCreate() http.Handler {
 
 func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	c := caller(r)
+	if s.MaxUploadBytes > 0 && r.ContentLength > s.MaxUploadBytes {
+		// Refused before the body is read: it would only be read (and
+		// stored in S3 as it streams) to be thrown away at the limit.
+		return &batchgate.Error{Code: batchgate.ETOOLARGE, Param: "file", Message: fmt.Sprintf(
+			"The upload is %d bytes, larger than the limit of %d bytes.", r.ContentLength, s.MaxUploadBytes)}
+	}
 	if s.MaxUploadBytes > 0 {
 		r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadBytes)
 	}
