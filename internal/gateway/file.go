@@ -45,6 +45,8 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 		Owner: c.Owner, Kind: batchgate.FileInput,
 	}
 	f.ExpiresAt = g.inputExpiry(f.CreatedAt, up.ExpiresAfter)
+	g.uploading.Store(f.ID, true)
+	defer g.uploading.Delete(f.ID)
 
 	u := &fileUpload{g: g, ctx: ctx, c: c, f: f, dep: dep, ids: map[string]int{}}
 	in := &byteCounter{r: r}
