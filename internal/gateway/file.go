@@ -45,9 +45,12 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 		Owner: c.Owner, Kind: batchgate.FileInput,
 	}
 	f.ExpiresAt = g.inputExpiry(f.CreatedAt, up.ExpiresAfter)
+	g.uploading.Store(f.ID, true)
+	defer g.uploading.Delete(f.ID)
 
 	u := &fileUpload{g: g, ctx: ctx, c: c, f: f, dep: dep, ids: map[string]int{}}
-	lines := &lineReader{br: bufio.NewReaderSize(r, 256<<10), max: g.MaxLineBytes}
+	in := &byteCounter{r: r}
+	lines := &lineReader{br: bufio.NewReaderSize(in, 256<<10), max: g.MaxLineBytes}
 	// Until the deployment is known (no target_model_names), lines are
 	// checked one at a time: the first valid one names it. The others are
 	// parsed and translated on all cores, and checked in order (uploadpipe.go).
@@ -83,7 +86,8 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 		u.abort(errors.New("invalid file"))
 		return nil, fileInvalid(u.problems)
 	}
-	lineNo, total, parts := lines.n, lines.bytes, u.parts
+	// The size uploaded, newlines and blank lines included: all of r was read.
+	lineNo, total, parts := lines.n, in.n, u.parts
 	if lineNo == 0 {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "The file is empty: a batch file needs at least one request line.", Param: "file"}
 	}
