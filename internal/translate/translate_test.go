@@ -622,9 +622,7 @@ func TestFastPathAgrees(t *testing.T) {
 		[]byte(`{"custom_id":"a","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"x","messages":[]}}`),
 		[]byte(`{ "custom_id" : "a" , "method":"POST","url":"/v1/chat/completions","body":{ "model" : "m" , "messages" : [ {"role":"user","content":"x"} ] , "stop" : [ "]}\"" ] } }`),
 	}
-	for _, l := range seedLinesT(t, "request.jsonl") {
-		lines = append(lines, l)
-	}
+	lines = append(lines, seedLinesT(t, "request.jsonl")...)
 	fast := 0
 	for _, l := range lines {
 		for _, opts := range fuzzModels {
