@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrockmodel"
 	"github.com/batchgate/batchgate/internal/translate"
 )
 
@@ -190,9 +191,10 @@ func maxOutputTokens(req translate.Request) int64 {
 
 // Names reports whether a model name (a request's body.model, or
 // target_model_names) refers to the deployment: its model_name, or its
-// Bedrock model id with or without "bedrock/".
+// Bedrock model id with or without "bedrock/" and LiteLLM's converse/ or
+// invoke/ route.
 func (d *Deployment) Names(model string) bool {
-	return model == d.Name() || model == d.LiteLLMParams.Model || strings.TrimPrefix(model, "bedrock/") == d.ModelID()
+	return model == d.Name() || model == d.LiteLLMParams.Model || bedrockmodel.Parse(model).ModelID == d.ModelID()
 }
 
 // target resolves a target model for the caller.
