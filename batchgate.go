@@ -355,14 +355,16 @@ type Store interface {
 	JobStore
 	BatchOpsStore
 	FileExpiryStore
+	ObjectRefStore
 
 	Close() error
 }
 
 // Object is a listed S3 object.
 type Object struct {
-	Key  string
-	Size int64
+	Key          string
+	Size         int64
+	LastModified time.Time
 }
 
 // ObjectStore reads and writes objects in S3.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: starts a real S3-protocol server
 # (moto_server) and a throwaway PostgreSQL 15, points the tests at them through
-# environment variables, runs vet and every test, and stops the servers.
+# environment variables, runs vet, the hygiene checks (scripts/lint.sh) and
+# every test, and stops the servers.
 #
 #   scripts/test.sh            # everything
 #   scripts/test.sh ./bedrocksim/...   # a subset (arguments go to `go test`)
@@ -65,5 +66,6 @@ if [ ! -f console-tests/node_modules/.package-lock.json ] || ! cmp -s console-te
 fi
 
 go vet ./...
+scripts/lint.sh # go.mod tidy, gofmt, staticcheck: fails with what to fix
 if [ "$#" -eq 0 ]; then set -- ./...; fi
 go test -count=1 -timeout 20m "$@"

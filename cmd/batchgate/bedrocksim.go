@@ -44,6 +44,9 @@ func runBedrockSim(ctx context.Context, args []string, getenv func(string) strin
 	fs.StringVar(&cfg.Faults.ForceFail, "force-fail", "", "end every job Failed with this message")
 	fs.Float64Var(&cfg.Faults.PartialFraction, "partial-fraction", 0, "fraction of each job's records left unprocessed (job ends PartiallyCompleted)")
 	fs.BoolVar(&cfg.Faults.HoldScheduled, "hold-scheduled", false, "keep jobs Scheduled until stopped or expired")
+	fs.BoolVar(&cfg.Faults.OmitManifest, "omit-manifest", false, "write no manifest.json.out when a job ends")
+	fs.IntVar(&cfg.Faults.LoseCreateResponses, "lose-create-responses", 0, "the first N creates make the job, then answer 500 (a lost response)")
+	fs.BoolVar(&cfg.NameBeforeToken, "name-before-token", false, "refuse a job name in use before looking at clientRequestToken (a retried create is then refused)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for job ids and injected faults (0: random)")
 	fs.Uint64Var(&cfg.OutputOrderSeed, "output-order-seed", 0, "seed of the shuffled output line order for every job (0: seeded by each job's id)")
 	fs.Func("model-arn", "`ARN=MODEL_ID`: run jobs on this application inference profile or custom model ARN as MODEL_ID (repeatable)", func(v string) error {

@@ -4,6 +4,7 @@
 //	batchgate serve [--config config.yaml] [--addr 127.0.0.1:4000]
 //	batchgate demo
 //	batchgate bedrock-sim [--addr 127.0.0.1:4001]
+//	batchgate check --config config.yaml
 package main
 
 import (
@@ -41,6 +42,9 @@ Usage:
       As with LiteLLM, "batchgate --config config.yaml --port 4000" is serve.
   batchgate demo [--requests 120]
       Run the developer flow end to end against the local gateway.
+  batchgate check --config config.yaml
+      Check each deployment's AWS set-up (buckets, KMS, the batch role's
+      account and trust policy, the Bedrock endpoint) before the first batch.
   batchgate bedrock-sim [--addr 127.0.0.1:4001] [--step-delay 2s] [--min-records 100]
       Run the Bedrock batch emulator standalone.
   batchgate batch submit FILE --model NAME [--wait] | status ID | list | cancel ID | results ID
@@ -63,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, getenv, stdout, stderr, nil)
 	case "demo":
 		return runDemo(ctx, rest, getenv, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, getenv, stdout, stderr)
 	case "bedrock-sim":
 		return runBedrockSim(ctx, rest, getenv, stdout, stderr)
 	case "batch", "files", "keys":

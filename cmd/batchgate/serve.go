@@ -47,7 +47,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stepDelay := fs.Duration("sim-step-delay", 2*time.Second, "local mode: the emulator's delay per job state")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	replicaFlag := fs.String("replica-id", envOr(getenv, "BATCHGATE_REPLICA_ID", ""), "name of this replica in batch leases (default: kept in the data directory)")
-	staleUploadAge := fs.Duration("stale-upload-age", time.Hour, "abort unfinished multipart uploads of input and result files older than this (left by a crashed gateway)")
+	staleUploadAge := fs.Duration("stale-upload-age", time.Hour, "abort unfinished multipart uploads of input and result files, and delete batchgate's objects no file or running batch references, older than this (left by a crashed gateway)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

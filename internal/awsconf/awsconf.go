@@ -13,7 +13,9 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/batchgate/batchgate/internal/config"
 )
@@ -77,11 +79,7 @@ func S3(ctx context.Context, p config.LiteLLMParams) (*s3.Client, error) {
 
 // Bedrock returns the Bedrock control-plane client for a deployment.
 func Bedrock(ctx context.Context, p config.LiteLLMParams) (*bedrock.Client, error) {
-	region := p.AWSRegionName
-	if region == "" {
-		region = p.S3RegionName
-	}
-	cfg, err := load(ctx, region, p.AWSProfileName, p.AWSAccessKeyID, p.AWSSecretAccessKey, p.AWSSessionToken)
+	cfg, err := jobConfig(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -90,4 +88,35 @@ func Bedrock(ctx context.Context, p config.LiteLLMParams) (*bedrock.Client, erro
 			o.BaseEndpoint = aws.String(p.BedrockEndpointURL)
 		}
 	}), nil
+}
+
+// STS returns an STS client with the credentials that create the
+// deployment's Bedrock jobs (aws_*), to ask whose they are.
+func STS(ctx context.Context, p config.LiteLLMParams) (*sts.Client, error) {
+	cfg, err := jobConfig(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return sts.NewFromConfig(cfg), nil
+}
+
+// IAM returns an IAM client with the credentials that create the
+// deployment's Bedrock jobs (and so pass its aws_batch_role_arn). The
+// endpoint follows the SDK's chain (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL).
+func IAM(ctx context.Context, p config.LiteLLMParams) (*iam.Client, error) {
+	cfg, err := jobConfig(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return iam.NewFromConfig(cfg), nil
+}
+
+// jobConfig is the SDK config of the deployment's Bedrock side: aws_*
+// credentials, aws_region_name (else s3_region_name).
+func jobConfig(ctx context.Context, p config.LiteLLMParams) (aws.Config, error) {
+	region := p.AWSRegionName
+	if region == "" {
+		region = p.S3RegionName
+	}
+	return load(ctx, region, p.AWSProfileName, p.AWSAccessKeyID, p.AWSSecretAccessKey, p.AWSSessionToken)
 }

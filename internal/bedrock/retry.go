@@ -2,8 +2,8 @@ package bedrock
 
 import (
 	"errors"
-	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -28,7 +28,8 @@ func Throttled(err error) bool {
 	if errors.As(err, &re) && re.HTTPStatusCode() == 429 {
 		return true
 	}
-	return strings.Contains(err.Error(), "retry quota exceeded")
+	var qe ratelimit.QuotaExceededError
+	return errors.As(err, &qe)
 }
 
 // Transient reports whether err should be retried later with the same

@@ -39,7 +39,7 @@ func build(ctx context.Context, m config.Model) (*gateway.Deployment, string, er
 	if err := d.Check(); err != nil {
 		return nil, "", &UnsupportedError{Model: m.ModelName, Err: err}
 	}
-	verdict, msg := bedrockmodel.BatchSupport(m.LiteLLMParams.Model, m.ModelInfo.BaseModel, jobRegion(m.LiteLLMParams, br.Options().Region))
+	verdict, msg := bedrockmodel.BatchSupport(m.LiteLLMParams.Model, m.ModelInfo.BaseModel, JobRegion(m.LiteLLMParams, br.Options().Region))
 	switch verdict {
 	case bedrockmodel.Unsupported:
 		return nil, "", &UnsupportedError{Model: m.ModelName, Err: errors.New(msg)}
@@ -49,10 +49,10 @@ func build(ctx context.Context, m config.Model) (*gateway.Deployment, string, er
 	return d, "", nil
 }
 
-// jobRegion is where the deployment's batch jobs run, for the batch table:
+// JobRegion is where the deployment's batch jobs run, for the batch table:
 // aws_region_name, else the model ARN's region, else the Bedrock client's
 // (s3_region_name, AWS_REGION, the profile's, us-east-1).
-func jobRegion(p config.LiteLLMParams, client string) string {
+func JobRegion(p config.LiteLLMParams, client string) string {
 	if p.AWSRegionName != "" {
 		return p.AWSRegionName
 	}

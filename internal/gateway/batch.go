@@ -417,10 +417,8 @@ type manifest struct {
 	OutputTokenCount     int64 `json:"outputTokenCount"`
 }
 
-// jobPrefix is where Bedrock writes a job's output: {outputUri}/{jobId}/.
-func jobPrefix(b *batchgate.Batch) (bucket, prefix string) { return jobPrefixOf(b, b.JobARN) }
-
-// jobPrefixOf is where Bedrock writes the output of the batch's job arn.
+// jobPrefixOf is where Bedrock writes the output of the batch's job arn:
+// {outputUri}/{jobId}/.
 func jobPrefixOf(b *batchgate.Batch, arn string) (bucket, prefix string) {
 	rest := strings.TrimPrefix(b.OutputPrefix, "s3://")
 	bucket, prefix, _ = strings.Cut(rest, "/")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrockmodel"
 	"github.com/batchgate/batchgate/internal/translate"
 )
 
@@ -45,9 +46,12 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 		Owner: c.Owner, Kind: batchgate.FileInput,
 	}
 	f.ExpiresAt = g.inputExpiry(f.CreatedAt, up.ExpiresAfter)
+	g.uploading.Store(f.ID, true)
+	defer g.uploading.Delete(f.ID)
 
 	u := &fileUpload{g: g, ctx: ctx, c: c, f: f, dep: dep, ids: map[string]int{}}
-	lines := &lineReader{br: bufio.NewReaderSize(r, 256<<10), max: g.MaxLineBytes}
+	in := &byteCounter{r: r}
+	lines := &lineReader{br: bufio.NewReaderSize(in, 256<<10), max: g.MaxLineBytes}
 	// Until the deployment is known (no target_model_names), lines are
 	// checked one at a time: the first valid one names it. The others are
 	// parsed and translated on all cores, and checked in order (uploadpipe.go).
@@ -83,7 +87,8 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 		u.abort(errors.New("invalid file"))
 		return nil, fileInvalid(u.problems)
 	}
-	lineNo, total, parts := lines.n, lines.bytes, u.parts
+	// The size uploaded, newlines and blank lines included: all of r was read.
+	lineNo, total, parts := lines.n, in.n, u.parts
 	if lineNo == 0 {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Message: "The file is empty: a batch file needs at least one request line.", Param: "file"}
 	}
@@ -186,9 +191,10 @@ func maxOutputTokens(req translate.Request) int64 {
 
 // Names reports whether a model name (a request's body.model, or
 // target_model_names) refers to the deployment: its model_name, or its
-// Bedrock model id with or without "bedrock/".
+// Bedrock model id with or without "bedrock/" and LiteLLM's converse/ or
+// invoke/ route.
 func (d *Deployment) Names(model string) bool {
-	return model == d.Name() || model == d.LiteLLMParams.Model || strings.TrimPrefix(model, "bedrock/") == d.ModelID()
+	return model == d.Name() || model == d.LiteLLMParams.Model || bedrockmodel.Parse(model).ModelID == d.ModelID()
 }
 
 // target resolves a target model for the caller.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -115,7 +116,9 @@ type Gateway struct {
 	// quota-refused Bedrock call (zero values: defaults, see ops.go).
 	Retry RetryPolicy
 	// StaleUploadAge is how old an unfinished multipart upload of an input
-	// file must be for the reconciler to abort it (default 1h).
+	// or result file must be for the reconciler to abort it, and an object
+	// of batchgate's that nothing references for it to be deleted
+	// (default 1h; see orphans.go).
 	StaleUploadAge time.Duration
 	// FileExpireAfter is the lifetime of an input file uploaded without
 	// expires_after, OutputExpireAfter that of a batch's output and error
@@ -128,6 +131,9 @@ type Gateway struct {
 	JobNotFoundGrace time.Duration
 
 	ops opsState
+	// uploading holds the ids of the files this replica is uploading: the
+	// orphan sweep leaves their objects alone, however long they take.
+	uploading sync.Map
 	// largeResults holds a slot for each settlement writing large result
 	// files (results.go); nil: no bound.
 	largeResults chan struct{}

@@ -144,17 +144,21 @@ type uploadAborter interface {
 	AbortUploads(ctx context.Context, bucket, prefix string, before time.Time, match func(key string) bool) (int, error)
 }
 
+// staleAge is StaleUploadAge, 1h by default.
+func (g *Gateway) staleAge() time.Duration {
+	if g.StaleUploadAge > 0 {
+		return g.StaleUploadAge
+	}
+	return time.Hour
+}
+
 // AbortStaleUploads aborts the multipart uploads batchgate started more
 // than StaleUploadAge ago and never finished (input files, and result files
 // written at settlement): a gateway that crashed mid-upload could not abort
 // them itself, and S3 keeps (and bills) their parts until someone does.
 // Bedrock's own uploads under the output prefix are left alone.
 func (g *Gateway) AbortStaleUploads(ctx context.Context) (int, error) {
-	age := g.StaleUploadAge
-	if age <= 0 {
-		age = time.Hour
-	}
-	before := g.now().Add(-age)
+	before := g.now().Add(-g.staleAge())
 	type sweep struct {
 		bucket, prefix string
 		match          func(string) bool

@@ -82,10 +82,15 @@ func (g *Gateway) RunReconciler(ctx context.Context, interval time.Duration) {
 			}
 		}
 		if now := g.now(); now.Sub(swept) >= time.Hour {
-			// Multipart uploads a crashed gateway left behind (hourly).
+			// What a crashed gateway left behind (hourly): unfinished
+			// multipart uploads.
 			swept = now
 			if _, err := g.AbortStaleUploads(ctx); err != nil && ctx.Err() == nil {
 				g.Log.Warn("abort stale uploads", "err", err)
+			}
+			// And finished objects that nothing references.
+			if _, err := g.DeleteOrphanObjects(ctx); err != nil && ctx.Err() == nil {
+				g.Log.Warn("delete orphaned objects", "err", err)
 			}
 		}
 		if _, err := g.Reconcile(ctx); err != nil && ctx.Err() == nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
 
@@ -17,10 +18,9 @@ const uploadChunkBytes = 256 << 10
 
 // lineReader reads an upload's non-blank lines and counts them.
 type lineReader struct {
-	br    *bufio.Reader
-	max   int   // MaxLineBytes
-	n     int   // the number of the last line read
-	bytes int64 // the bytes of the lines read, without newlines
+	br  *bufio.Reader
+	max int // MaxLineBytes
+	n   int // the number of the last line read
 }
 
 // next returns the next line (nil for a blank one) with readLine's errors.
@@ -28,9 +28,20 @@ func (lr *lineReader) next() ([]byte, error) {
 	line, err := readLine(lr.br, lr.max)
 	if len(line) > 0 {
 		lr.n++
-		lr.bytes += int64(len(line))
 	}
 	return line, err
+}
+
+// byteCounter counts the bytes read through it.
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // uploadChunk is a run of consecutive lines, parsed and translated by a

@@ -55,9 +55,9 @@ func (m *pipeObjects) Delete(_ context.Context, _, key string) error {
 
 // uploadSequential is the reference: every line checked and translated one
 // after the other, as UploadFile did before it used several cores. It
-// returns the file's problems (as UploadFile reports them), or the records
-// and the file's estimates.
-func uploadSequential(g *Gateway, c Caller, target string, data []byte) (error, []byte, *batchgate.File) {
+// returns the records and the file's estimates, or the file's problems (as
+// UploadFile reports them).
+func uploadSequential(g *Gateway, c Caller, target string, data []byte) ([]byte, *batchgate.File, error) {
 	var dep *Deployment
 	if target != "" {
 		dep = g.deployment(target)
@@ -92,9 +92,9 @@ func uploadSequential(g *Gateway, c Caller, target string, data []byte) (error, 
 		}
 	}
 	if len(problems) > 0 {
-		return fileInvalid(problems), nil, nil
+		return nil, nil, fileInvalid(problems)
 	}
-	return nil, recs.Bytes(), f
+	return recs.Bytes(), f, nil
 }
 
 func newPipeTestGateway(t *testing.T) (*Gateway, *pipeObjects) {
@@ -179,7 +179,7 @@ func TestUploadPipelineMatchesSequential(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g, objs := newPipeTestGateway(t)
 			g.MaxErrors, g.MaxLineBytes = tc.maxErrors, tc.maxLine
-			wantErr, wantRecs, wantFile := uploadSequential(g, c, tc.target, tc.data)
+			wantRecs, wantFile, wantErr := uploadSequential(g, c, tc.target, tc.data)
 			f, err := g.UploadFile(ctx, c, Upload{Filename: "in.jsonl", Target: tc.target}, bytes.NewReader(tc.data))
 			if wantErr != nil {
 				var got, want *batchgate.Error

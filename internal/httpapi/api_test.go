@@ -28,6 +28,7 @@ type env struct {
 	t   *testing.T
 	url string
 	gw  *gateway.Gateway
+	dir string // the data directory: S3 objects under dir/s3/{bucket}/{key}
 }
 
 func newEnv(t *testing.T, minRecords int) *env {
@@ -58,6 +59,7 @@ type envOptions struct {
 	local     local.Options          // the embedded stack; DataDir and Log are filled in
 	reconcile time.Duration          // the background reconciler's interval; 0: none
 	configure func(*gateway.Gateway) // runs before the server starts
+	log       slog.Handler           // where the gateway and server log; nil: nowhere
 }
 
 // startEnv starts the embedded local stack (in-process S3 and emulator), a
@@ -67,6 +69,9 @@ func startEnv(t *testing.T, o envOptions) (*env, *local.Env) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.log != nil {
+		log = slog.New(o.log)
+	}
 	o.local.DataDir, o.local.Log = dir, log
 	le, err := local.Start(ctx, o.local)
 	if err != nil {
@@ -91,7 +96,7 @@ func startEnv(t *testing.T, o envOptions) (*env, *local.Env) {
 	}
 	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, gw: gw}, le
+	return &env{t: t, url: srv.URL, gw: gw, dir: dir}, le
 }
 
 type response struct {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/gateway"
@@ -21,92 +23,110 @@ import (
 // SDKs put purpose after the file), so late fields are checked afterwards.
 func (s *Server) handleFileCreate() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
-		c := caller(r)
-		if s.MaxUploadBytes > 0 {
-			r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadBytes)
+		err := s.createFile(w, r)
+		if err != nil && r.Context().Err() != nil {
+			// The client went away mid-upload (its connection closed, which
+			// cancels the request's context): whatever failed after that is
+			// the client's doing, not a server error.
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "file",
+				Message: "The connection closed before the upload was complete.", Err: err}
 		}
-		mr, err := newFormReader(r)
+		return err
+	})
+}
+
+func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
+	c := caller(r)
+	if s.MaxUploadBytes > 0 && r.ContentLength > s.MaxUploadBytes {
+		// Refused before the body is read: it would only be read (and
+		// stored in S3 as it streams) to be thrown away at the limit.
+		return &batchgate.Error{Code: batchgate.ETOOLARGE, Param: "file", Message: fmt.Sprintf(
+			"The upload is %d bytes, larger than the limit of %d bytes.", r.ContentLength, s.MaxUploadBytes)}
+	}
+	if s.MaxUploadBytes > 0 {
+		r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadBytes)
+	}
+	mr, err := newFormReader(r)
+	if err != nil {
+		return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request must be multipart/form-data with a file and purpose=batch."}
+	}
+	var (
+		purpose, target string
+		f               *batchgate.File
+		expiry          expiresAfter // expires_after[anchor], expires_after[seconds]
+	)
+	setTarget := func(v string) error {
+		v = strings.TrimSpace(v)
+		if target != "" && v != target {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names", Message: "target_model_names is given twice with different values"}
+		}
+		target = v
+		return nil
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request must be multipart/form-data with a file and purpose=batch."}
-		}
-		var (
-			purpose, target string
-			f               *batchgate.File
-			expiry          expiresAfter // expires_after[anchor], expires_after[seconds]
-		)
-		setTarget := func(v string) error {
-			v = strings.TrimSpace(v)
-			if target != "" && v != target {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names", Message: "target_model_names is given twice with different values"}
+			if !errors.As(err, new(*batchgate.Error)) {
+				err = &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the multipart body", Err: err}
 			}
-			target = v
-			return nil
-		}
-		for {
-			p, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				if !errors.As(err, new(*batchgate.Error)) {
-					err = &batchgate.Error{Code: batchgate.EINVALID, Message: "could not read the multipart body", Err: err}
-				}
-				return cleanup(r, s.Gateway, c, f, err)
-			}
-			name := p.FormName()
-			if name == "file" {
-				if f != nil {
-					return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "only one file may be uploaded per request"})
-				}
-				if purpose != "" && purpose != batchgate.PurposeBatch {
-					return badPurpose(purpose)
-				}
-				f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: p.FileName(), Target: target, ExpiresAfter: expiry.upload()}, p)
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			v, err := io.ReadAll(io.LimitReader(p, 64<<10))
-			if err != nil {
-				return cleanup(r, s.Gateway, c, f, err)
-			}
-			switch name {
-			case "purpose":
-				purpose = string(v)
-			case "target_model_names", "target_model_names[]":
-				err = setTarget(string(v))
-			case "expires_after[anchor]", "expires_after[seconds]", "expires_after":
-				err = expiry.field(name, string(v))
-			case "extra_body":
-				var eb struct {
-					TargetModelNames json.RawMessage `json:"target_model_names"`
-				}
-				if jerr := json.Unmarshal(v, &eb); jerr != nil {
-					err = &batchgate.Error{Code: batchgate.EINVALID, Param: "extra_body", Message: "extra_body must be a JSON object"}
-				} else if len(eb.TargetModelNames) > 0 {
-					err = setTarget(targetNames(eb.TargetModelNames))
-				}
-			}
-			if err != nil {
-				return cleanup(r, s.Gateway, c, f, err)
-			}
-		}
-		if f == nil {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request has no file part."}
-		}
-		if purpose != batchgate.PurposeBatch {
-			return cleanup(r, s.Gateway, c, f, badPurpose(purpose))
-		}
-		if d := s.Gateway.Deployments[f.Model]; target != "" && (d == nil || !d.Names(target)) {
-			return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names",
-				Message: fmt.Sprintf("target_model_names %q does not match the model %q the file's requests name", target, f.Model)})
-		}
-		if err := expiry.apply(r.Context(), s.Gateway, f); err != nil {
 			return cleanup(r, s.Gateway, c, f, err)
 		}
-		return encode(w, http.StatusOK, openai.NewFile(f))
-	})
+		name := p.FormName()
+		if name == "file" {
+			if f != nil {
+				return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "only one file may be uploaded per request"})
+			}
+			if purpose != "" && purpose != batchgate.PurposeBatch {
+				return badPurpose(purpose)
+			}
+			f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: p.FileName(), Target: target, ExpiresAfter: expiry.upload()}, p)
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := io.ReadAll(io.LimitReader(p, 64<<10))
+		if err != nil {
+			return cleanup(r, s.Gateway, c, f, err)
+		}
+		switch name {
+		case "purpose":
+			purpose = string(v)
+		case "target_model_names", "target_model_names[]":
+			err = setTarget(string(v))
+		case "expires_after[anchor]", "expires_after[seconds]", "expires_after":
+			err = expiry.field(name, string(v))
+		case "extra_body":
+			var eb struct {
+				TargetModelNames json.RawMessage `json:"target_model_names"`
+			}
+			if jerr := json.Unmarshal(v, &eb); jerr != nil {
+				err = &batchgate.Error{Code: batchgate.EINVALID, Param: "extra_body", Message: "extra_body must be a JSON object"}
+			} else if len(eb.TargetModelNames) > 0 {
+				err = setTarget(targetNames(eb.TargetModelNames))
+			}
+		}
+		if err != nil {
+			return cleanup(r, s.Gateway, c, f, err)
+		}
+	}
+	if f == nil {
+		return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request has no file part."}
+	}
+	if purpose != batchgate.PurposeBatch {
+		return cleanup(r, s.Gateway, c, f, badPurpose(purpose))
+	}
+	if d := s.Gateway.Deployments[f.Model]; target != "" && (d == nil || !d.Names(target)) {
+		return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "target_model_names",
+			Message: fmt.Sprintf("target_model_names %q does not match the model %q the file's requests name", target, f.Model)})
+	}
+	if err := expiry.apply(r.Context(), s.Gateway, f); err != nil {
+		return cleanup(r, s.Gateway, c, f, err)
+	}
+	return encode(w, http.StatusOK, openai.NewFile(f))
 }
 
 // targetNames accepts a JSON string or list of strings.
@@ -129,11 +149,18 @@ func badPurpose(p string) error {
 	return &batchgate.Error{Code: batchgate.EINVALID, Param: "purpose", Message: fmt.Sprintf("purpose %q is not supported: batchgate accepts \"batch\" files", p)}
 }
 
+// cleanupTimeout bounds the deletion of a file whose upload failed.
+const cleanupTimeout = time.Minute
+
 // cleanup deletes a file uploaded earlier in a request that then failed, so
-// no half-accepted file stays visible.
+// no half-accepted file stays visible. It does not run on the request's
+// context: a client that closed the connection (after the file, before
+// purpose) has cancelled that one.
 func cleanup(r *http.Request, g *gateway.Gateway, c gateway.Caller, f *batchgate.File, err error) error {
 	if f != nil {
-		if derr := g.DeleteFile(r.Context(), c, f.ID); derr != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), cleanupTimeout)
+		defer cancel()
+		if derr := g.DeleteFile(ctx, c, f.ID); derr != nil {
 			err = errors.Join(err, derr)
 		}
 	}

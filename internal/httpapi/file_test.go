@@ -34,7 +34,7 @@ func TestUploadFieldOrders(t *testing.T) {
 				Bytes                         int64
 			}
 			r.json(t, &f)
-			if r.status != 200 || !strings.HasPrefix(f.ID, "file-") || f.Object != "file" || f.Purpose != "batch" || f.Bytes != int64(len(file)-3) {
+			if r.status != 200 || !strings.HasPrefix(f.ID, "file-") || f.Object != "file" || f.Purpose != "batch" || f.Bytes != int64(len(file)) {
 				t.Errorf("status=%d file=%+v (body %s)", r.status, f, r.body)
 			}
 		})

@@ -207,17 +207,32 @@ func (s *Store) Get(ctx context.Context, bucket, key string) (io.ReadCloser, err
 // List returns the keys under prefix.
 func (s *Store) List(ctx context.Context, bucket, prefix string) ([]batchgate.Object, error) {
 	var keys []batchgate.Object
+	err := s.ListPages(ctx, bucket, prefix, func(page []batchgate.Object) error {
+		keys = append(keys, page...)
+		return nil
+	})
+	return keys, err
+}
+
+// ListPages calls fn with each page (up to 1,000 objects) of the listing
+// of prefix, in key order, and stops at fn's first error, which it returns.
+// Memory does not grow with the number of objects.
+func (s *Store) ListPages(ctx context.Context, bucket, prefix string, fn func(page []batchgate.Object) error) error {
 	p := s3.NewListObjectsV2Paginator(s.Client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+			return fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
 		}
+		objs := make([]batchgate.Object, 0, len(page.Contents))
 		for _, o := range page.Contents {
-			keys = append(keys, batchgate.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size)})
+			objs = append(objs, batchgate.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), LastModified: aws.ToTime(o.LastModified)})
+		}
+		if err := fn(objs); err != nil {
+			return err
 		}
 	}
-	return keys, nil
+	return nil
 }
 
 // Delete removes bucket/key; a missing object is not an error.

@@ -93,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"File/Pages", testFilePages},
 		{"File/LimitCap", testFileLimitCap},
 		{"File/Expiry", testFileExpiry},
+		{"File/ObjectRefs", testObjectRefs},
 
 		{"Batch/RoundTrip", testBatchRoundTrip},
 		{"Batch/ErrConflict", testBatchConflict},

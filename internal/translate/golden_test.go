@@ -10,12 +10,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected sections of testdata/*/*.txtar")
 
 // Golden cases live in testdata/<family>/<case>.txtar, in the txtar format
-// (golang.org/x/tools/txtar): a comment, then files introduced by
+// (read and written with golang.org/x/tools/txtar): a comment, then files introduced by
 // "-- name --" lines. Sections:
 //
 //	options.json       {"model_id", "invocation_type", "model", "created"}
@@ -52,10 +54,10 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := parseArchive(string(data))
+			a := txtar.Parse(data)
 			changed := runGolden(t, a)
 			if *update && changed {
-				if err := os.WriteFile(path, []byte(a.format()), 0o644); err != nil {
+				if err := os.WriteFile(path, txtar.Format(a), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -63,18 +65,18 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func runGolden(t *testing.T, a *archive) (changed bool) {
+func runGolden(t *testing.T, a *txtar.Archive) (changed bool) {
 	t.Helper()
 	var o goldenOptions
-	if err := json.Unmarshal([]byte(a.get("options.json")), &o); err != nil {
+	if err := json.Unmarshal([]byte(txtarGet(a, "options.json")), &o); err != nil {
 		t.Fatalf("options.json: %v", err)
 	}
 	opts := Options{ModelID: o.ModelID, InvocationType: o.InvocationType}
-	if !a.has("request.jsonl") && !a.has("bedrock.jsonl") {
+	if !txtarHas(a, "request.jsonl") && !txtarHas(a, "bedrock.jsonl") {
 		t.Fatal("the case has neither request.jsonl nor bedrock.jsonl")
 	}
-	if a.has("request.jsonl") {
-		line := []byte(strings.TrimSpace(a.get("request.jsonl")))
+	if txtarHas(a, "request.jsonl") {
+		line := []byte(strings.TrimSpace(txtarGet(a, "request.jsonl")))
 		req, lerr := ParseLine(7, line)
 		var rec []byte
 		if lerr == nil {
@@ -89,11 +91,11 @@ func runGolden(t *testing.T, a *archive) (changed bool) {
 			}
 			got := fmt.Sprintf("code: %s\nparam: %s\nmessage: %s\n", lerr.Code, lerr.Param, lerr.Message)
 			if *update {
-				changed = a.set("error", got, "record.json") || changed
-			} else if !a.has("error") {
+				changed = txtarSet(a, "error", got, "record.json") || changed
+			} else if !txtarHas(a, "error") {
 				t.Errorf("unexpected error: %s", got)
 			} else {
-				checkError(t, a.get("error"), lerr)
+				checkError(t, txtarGet(a, "error"), lerr)
 			}
 		} else {
 			checkCompact(t, rec)
@@ -104,16 +106,16 @@ func runGolden(t *testing.T, a *archive) (changed bool) {
 				t.Errorf("recordId = %q, want custom_id %q (err %v)", r.RecordID, req.CustomID, err)
 			}
 			if *update {
-				changed = a.set("record.json", indent(rec), "error") || changed
-			} else if !a.has("record.json") {
-				t.Errorf("got a record, want error %q:\n%s", a.get("error"), rec)
+				changed = txtarSet(a, "record.json", indent(rec), "error") || changed
+			} else if !txtarHas(a, "record.json") {
+				t.Errorf("got a record, want error %q:\n%s", txtarGet(a, "error"), rec)
 			} else {
-				sameJSON(t, "record", rec, []byte(a.get("record.json")))
+				sameJSON(t, "record", rec, []byte(txtarGet(a, "record.json")))
 			}
 		}
 	}
-	if a.has("bedrock.jsonl") {
-		line, ok, usage, err := OutputLine(opts, []byte(strings.TrimSpace(a.get("bedrock.jsonl"))), o.Model, o.Created)
+	if txtarHas(a, "bedrock.jsonl") {
+		line, ok, usage, err := OutputLine(opts, []byte(strings.TrimSpace(txtarGet(a, "bedrock.jsonl"))), o.Model, o.Created)
 		if err != nil {
 			t.Fatalf("OutputLine: %v", err)
 		}
@@ -124,15 +126,15 @@ func runGolden(t *testing.T, a *archive) (changed bool) {
 		}
 		gotUsage := fmt.Sprintf("input=%d output=%d\n", usage.InputTokens, usage.OutputTokens)
 		if *update {
-			changed = a.set(want, indent(line), other) || changed
-			changed = a.set("usage", gotUsage, "") || changed
+			changed = txtarSet(a, want, indent(line), other) || changed
+			changed = txtarSet(a, "usage", gotUsage, "") || changed
 		} else {
-			if !a.has(want) {
+			if !txtarHas(a, want) {
 				t.Fatalf("OutputLine ok=%v, but the case expects %s; got:\n%s", ok, other, line)
 			}
-			sameJSON(t, "output line", line, []byte(a.get(want)))
-			if a.get("usage") != gotUsage {
-				t.Errorf("usage = %q, want %q", gotUsage, a.get("usage"))
+			sameJSON(t, "output line", line, []byte(txtarGet(a, want)))
+			if txtarGet(a, "usage") != gotUsage {
+				t.Errorf("usage = %q, want %q", gotUsage, txtarGet(a, "usage"))
 			}
 		}
 	}
@@ -209,96 +211,47 @@ func compact(b []byte) string {
 	return out.String()
 }
 
-// A minimal txtar reader and writer.
+// txtarHas, txtarGet and txtarSet read and edit an archive's sections by name.
 
-type archive struct {
-	comment string
-	files   []archiveFile
-}
-
-type archiveFile struct {
-	name string
-	data string
-}
-
-func parseArchive(s string) *archive {
-	a := &archive{}
-	cur := -1
-	var b strings.Builder
-	flush := func() {
-		if cur < 0 {
-			a.comment = b.String()
-		} else {
-			a.files[cur].data = b.String()
-		}
-		b.Reset()
-	}
-	for _, line := range strings.SplitAfter(s, "\n") {
-		l := strings.TrimRight(line, "\r\n")
-		if strings.HasPrefix(l, "-- ") && strings.HasSuffix(l, " --") && len(l) > 6 {
-			flush()
-			a.files = append(a.files, archiveFile{name: strings.TrimSpace(l[3 : len(l)-3])})
-			cur = len(a.files) - 1
-			continue
-		}
-		b.WriteString(line)
-	}
-	flush()
-	return a
-}
-
-func (a *archive) format() string {
-	var b strings.Builder
-	b.WriteString(a.comment)
-	for _, f := range a.files {
-		fmt.Fprintf(&b, "-- %s --\n", f.name)
-		b.WriteString(f.data)
-		if f.data != "" && !strings.HasSuffix(f.data, "\n") {
-			b.WriteString("\n")
-		}
-	}
-	return b.String()
-}
-
-func (a *archive) has(name string) bool {
-	for _, f := range a.files {
-		if f.name == name {
+func txtarHas(a *txtar.Archive, name string) bool {
+	for _, f := range a.Files {
+		if f.Name == name {
 			return true
 		}
 	}
 	return false
 }
 
-func (a *archive) get(name string) string {
-	for _, f := range a.files {
-		if f.name == name {
-			return f.data
+func txtarGet(a *txtar.Archive, name string) string {
+	for _, f := range a.Files {
+		if f.Name == name {
+			return string(f.Data)
 		}
 	}
 	return ""
 }
 
-// set replaces (or appends) the section name and removes the section drop;
+// txtarSet replaces (or appends) the section name and removes the section drop;
 // it reports whether anything changed.
-func (a *archive) set(name, data, drop string) bool {
+func txtarSet(a *txtar.Archive, name, data, drop string) bool {
 	changed := false
-	if drop != "" && a.has(drop) {
-		var keep []archiveFile
-		for _, f := range a.files {
-			if f.name != drop {
+	if drop != "" && txtarHas(a, drop) {
+		var keep []txtar.File
+		for _, f := range a.Files {
+			if f.Name != drop {
 				keep = append(keep, f)
 			}
 		}
-		a.files, changed = keep, true
+		a.Files, changed = keep, true
 	}
-	for i := range a.files {
-		if a.files[i].name == name {
-			if a.files[i].data != data {
-				a.files[i].data, changed = data, true
+	for i := range a.Files {
+		if a.Files[i].Name == name {
+			if string(a.Files[i].Data) != data {
+				a.Files[i].Data, changed = []byte(data), true
 			}
 			return changed
 		}
 	}
-	a.files = append(a.files, archiveFile{name: name, data: data})
+	a.Files = append(a.Files, txtar.File{Name: name, Data: []byte(data)})
 	return true
 }

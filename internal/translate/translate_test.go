@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
 )
 
 func TestFamilyOf(t *testing.T) {
@@ -418,7 +420,7 @@ func seedLines(f *testing.F, section string) [][]byte {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if s := parseArchive(string(data)).get(section); s != "" {
+		if s := txtarGet(txtar.Parse(data), section); s != "" {
 			out = append(out, []byte(strings.TrimSpace(s)))
 		}
 	}
@@ -548,7 +550,7 @@ func BenchmarkToBedrockAnthropic(b *testing.B) {
 	imgs, _ := os.ReadFile("testdata/anthropic/images.txtar")
 	lines := map[string][]byte{
 		"text":  []byte(`{"custom_id":"request-1","method":"POST","url":"/v1/chat/completions","body":{"model":"bedrock-batch-claude","max_tokens":1024,"temperature":0.2,"messages":[{"role":"system","content":"You are a helpful assistant that answers in one short paragraph."},{"role":"user","content":"` + strings.Repeat("Summarise the history of the printing press. ", 40) + `"},{"role":"assistant","content":"The printing press..."},{"role":"user","content":"Now in French."}],"tools":[{"type":"function","function":{"name":"lookup","description":"Look a term up.","parameters":{"type":"object","properties":{"term":{"type":"string"}},"required":["term"]}}}],"stop":["END"]}}`),
-		"image": []byte(strings.TrimSpace(parseArchive(string(imgs)).get("request.jsonl"))),
+		"image": []byte(strings.TrimSpace(txtarGet(txtar.Parse(imgs), "request.jsonl"))),
 	}
 	opts := Options{ModelID: "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0"}
 	for name, line := range lines {
@@ -622,9 +624,7 @@ func TestFastPathAgrees(t *testing.T) {
 		[]byte(`{"custom_id":"a","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"x","messages":[]}}`),
 		[]byte(`{ "custom_id" : "a" , "method":"POST","url":"/v1/chat/completions","body":{ "model" : "m" , "messages" : [ {"role":"user","content":"x"} ] , "stop" : [ "]}\"" ] } }`),
 	}
-	for _, l := range seedLinesT(t, "request.jsonl") {
-		lines = append(lines, l)
-	}
+	lines = append(lines, seedLinesT(t, "request.jsonl")...)
 	fast := 0
 	for _, l := range lines {
 		for _, opts := range fuzzModels {
@@ -646,7 +646,7 @@ func seedLinesT(t *testing.T, section string) [][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := parseArchive(string(data)).get(section); s != "" {
+		if s := txtarGet(txtar.Parse(data), section); s != "" {
 			out = append(out, []byte(strings.TrimSpace(s)))
 		}
 	}

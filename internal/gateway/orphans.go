@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/batchgate/batchgate"
+)
+
+// pageLister is an ObjectStore that lists page by page (*s3store.Store).
+type pageLister interface {
+	ListPages(ctx context.Context, bucket, prefix string, fn func(page []batchgate.Object) error) error
+}
+
+// DeleteOrphanObjects deletes the objects batchgate wrote under its own
+// prefixes that nothing references any more and that were last written
+// more than StaleUploadAge ago: mostly input files (tenants' prompts) of
+// uploads killed between their S3 write and their file row, which no
+// DELETE or expiry would ever reach. Referenced are the objects of file
+// rows and their parts, a running batch's jobs' inputs and anything under
+// its output prefix (ReferencedObjects). Under the output prefix only
+// batchgate's result files are candidates: Bedrock's own output stays in the
+// admin's bucket, as it does when a file is deleted. It lists each prefix a
+// page at a time and asks the store once per page. It returns how many
+// objects it deleted.
+func (g *Gateway) DeleteOrphanObjects(ctx context.Context) (int, error) {
+	before := g.now().Add(-g.staleAge())
+	type sweep struct {
+		bucket, prefix string
+		match          func(string) bool
+	}
+	seen := map[string]bool{} // bucket and prefix
+	total := 0
+	var errs []error // one refused listing does not stop the others
+	for _, d := range g.Deployments {
+		l, ok := d.Objects.(pageLister)
+		if !ok {
+			continue
+		}
+		for _, s := range []sweep{
+			{bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix, match: g.notUploading},
+			{bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, match: isResultKey},
+		} {
+			if seen[s.bucket+"/"+s.prefix] {
+				continue
+			}
+			seen[s.bucket+"/"+s.prefix] = true
+			err := l.ListPages(ctx, s.bucket, s.prefix, func(page []batchgate.Object) error {
+				var old []string
+				for _, o := range page {
+					if o.LastModified.Before(before) && s.match(o.Key) {
+						old = append(old, o.Key)
+					}
+				}
+				if len(old) == 0 {
+					return nil
+				}
+				used, err := g.Store.ReferencedObjects(ctx, s.bucket, old)
+				if err != nil {
+					return err
+				}
+				inUse := make(map[string]bool, len(used))
+				for _, k := range used {
+					inUse[k] = true
+				}
+				for _, k := range old {
+					if inUse[k] {
+						continue
+					}
+					if err := d.Objects.Delete(ctx, s.bucket, k); err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					total++
+					g.Log.InfoContext(ctx, "orphaned object deleted", "bucket", s.bucket, "key", k)
+				}
+				return nil
+			})
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// notUploading reports whether the input object key belongs to no upload
+// this replica is running (an upload's first part may be older than the
+// stale age while it still streams the next).
+func (g *Gateway) notUploading(key string) bool {
+	id, _, _ := strings.Cut(strings.TrimPrefix(key, inputPrefix), ".")
+	_, busy := g.uploading.Load(id)
+	return !busy
+}
