@@ -15,6 +15,9 @@ import (
 var dialect = &sqlstore.Dialect{
 	Name: "postgres",
 	Time: func(t time.Time) any { return t },
+	StringList: func(values []string) (string, any, error) {
+		return `(SELECT unnest(CAST(? AS text[])) AS k)`, values, nil
+	},
 }
 
 // pgxExecer is what *pgxpool.Pool, *pgx.Conn and pgx.Tx have in common.

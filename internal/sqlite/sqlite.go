@@ -16,6 +16,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -53,6 +54,10 @@ var dialect = &sqlstore.Dialect{
 	Name:         "sqlite",
 	Time:         func(t time.Time) any { return t.UnixMilli() },
 	ResetInOneTx: true,
+	StringList: func(values []string) (string, any, error) {
+		b, err := json.Marshal(values)
+		return `(SELECT value AS k FROM json_each(?))`, string(b), err
+	},
 }
 
 // Open opens (creating it if needed) the SQLite database at path, or an

@@ -36,6 +36,9 @@ type Dialect struct {
 	// single writer makes that cheap); otherwise each row is reset by its
 	// own guarded UPDATE, so replicas resetting at once don't block.
 	ResetInOneTx bool
+	// StringList returns a table expression with one text column k, whose
+	// rows are values, and the one argument its placeholder takes.
+	StringList func(values []string) (table string, arg any, err error)
 }
 
 // TimePtr encodes t as Time does, or nil (NULL) if t is nil.
