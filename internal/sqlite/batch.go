@@ -9,12 +9,8 @@ import (
 	"github.com/batchgate/batchgate/internal/sqlstore"
 )
 
-// ClaimBatches leases to owner, until now+ttl, up to limit running batches
-// whose lease is free at now, the least recently updated first, and returns
-// them with the new lease. A lease is free when it has no owner, no end, or
-// ended at or before now; batches already leased to owner are taken too,
-// which renews their lease. It returns EINVALID for an empty owner or a ttl
-// that is not positive.
+// ClaimBatches leases free running batches to owner, as sqlstore.CheckClaim
+// describes.
 //
 // The claim is a single UPDATE: SQLite runs one writer at a time (and this
 // store queues its writers on one connection), so concurrent claims never

@@ -156,6 +156,13 @@ func (s *Store) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 
 // CheckClaim validates the arguments of ClaimBatches. An empty owner would
 // write a lease that reads as free.
+//
+// Each store's ClaimBatches leases to owner, until now+ttl, up to limit
+// running batches whose lease is free at now, the least recently updated
+// first, and returns them with the new lease. A lease is free when it has
+// no owner, no end, or ended at or before now; batches already leased to
+// owner are taken too, which renews their lease. It returns EINVALID for an
+// empty owner or a ttl that is not positive.
 func CheckClaim(owner string, ttl time.Duration) error {
 	if owner == "" {
 		return batchgate.Errorf(batchgate.EINVALID, "lease owner is empty")
