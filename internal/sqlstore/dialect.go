@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,7 +50,7 @@ func (d *Dialect) TimePtr(t *time.Time) any {
 	return d.Time(*t)
 }
 
-// Errorf wraps err with the dialect's name and the operation op.
+// errorf wraps err with the dialect's name and the operation op.
 func (d *Dialect) errorf(op string, err error) error {
 	return fmt.Errorf("%s: %s: %w", d.Name, op, err)
 }
@@ -204,4 +205,4 @@ func conflict(kind, id string) error {
 }
 
 // isNoRows reports whether err is a missing row.
-func isNoRows(err error) bool { return err == sql.ErrNoRows }
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
