@@ -7,6 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +78,34 @@ func TestLocalServersRequireSignature(t *testing.T) {
 	// The SDK client the gateway and tests use signs as S3 expects.
 	if _, err := le.S3Client().ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(local.Bucket)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Tools outside the process (the CLI's `files content s3://...`) find the
+// run's credentials in the data directory, readable by its owner only.
+func TestLocalCredentialsFile(t *testing.T) {
+	dir := t.TempDir()
+	le, err := local.Start(context.Background(), local.Options{DataDir: dir, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, local.CredentialsFile)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: mode %v, want 0600", path, fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(path)
+	c := le.Credentials()
+	for _, want := range []string{"[" + local.Profile + "]", "aws_access_key_id = " + c.AccessKeyID, "aws_secret_access_key = " + c.SecretAccessKey} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q:\n%s", path, want, b)
+		}
+	}
+	le.Close()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s outlives the run: %v", path, err)
 	}
 }

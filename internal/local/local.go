@@ -36,6 +36,12 @@ const (
 	RoleARN   = "arn:aws:iam::123456789012:role/batchgate-local"
 	ModelName = "bedrock-batch-claude"
 	ModelID   = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+	// CredentialsFile, in the data directory, holds this run's credentials
+	// for the local S3 as an AWS shared credentials file with one profile,
+	// Profile, for tools outside the process (the CLI's
+	// `files content s3://...`). It is written 0600 and removed on Close.
+	CredentialsFile = "aws_credentials"
+	Profile         = "batchgate-local"
 )
 
 // Options configure the local environment.
@@ -65,7 +71,8 @@ type Env struct {
 	BedrockURL string
 	Config     *config.Config // the default model, pointing at the local servers
 
-	creds    aws.Credentials // generated per run; never written out
+	creds    aws.Credentials // generated per run
+	credPath string          // CredentialsFile's path, once written
 	servers  []*http.Server
 	sim      *bedrocksim.Server
 	inflight atomic.Int64 // requests being served
@@ -86,7 +93,11 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		return nil, fmt.Errorf("s3 backend: %w", err)
 	}
 	e := &Env{creds: newCredentials()}
+	if err := e.writeCredentials(o.DataDir); err != nil {
+		return nil, err
+	}
 	if e.S3URL, err = e.serve(gofakes3.New(backend, gofakes3.WithAutoBucket(true)).Server(), "s3"); err != nil {
+		e.Close()
 		return nil, err
 	}
 	client := e.S3Client()
@@ -156,6 +167,30 @@ func (e *Env) S3Client() *s3.Client {
 	})
 }
 
+// writeCredentials writes CredentialsFile into dir, readable by its owner
+// only (a file left by an earlier run, with whatever mode, is replaced).
+func (e *Env) writeCredentials(dir string) error {
+	path := filepath.Join(dir, CredentialsFile)
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("local credentials: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("local credentials: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "# batchgate's local S3, this run only (AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=%s)\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+		path, Profile, Profile, e.creds.AccessKeyID, e.creds.SecretAccessKey)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("local credentials: %w", err)
+	}
+	e.credPath = path
+	return nil
+}
+
 // serve serves h on a loopback port, to requests signed for service.
 func (e *Env) serve(h http.Handler, service string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -190,6 +225,9 @@ func (e *Env) Close() {
 	}
 	for _, s := range e.servers {
 		_ = s.Close()
+	}
+	if e.credPath != "" {
+		_ = os.Remove(e.credPath)
 	}
 	// (A counter polled, not a WaitGroup: a request may still start while
 	// the servers close.)
