@@ -29,6 +29,10 @@ import (
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
+// readyCacheTTL is how long a /health/readiness result is reused: probes
+// from several load balancers reach the database and S3 once per period.
+const readyCacheTTL = 5 * time.Second
+
 // started is told the gateway's URL and master key once it listens (for demo and tests).
 type started func(baseURL, masterKey string)
 
@@ -78,7 +82,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer localEnv.Close()
 		cfg = localEnv.Config
-		log.Info("local mode: in-process S3 and Bedrock emulator", "s3", localEnv.S3URL, "bedrock", localEnv.BedrockURL)
+		log.Info("local mode: in-process S3 and Bedrock emulator", "s3", localEnv.S3URL, "bedrock", localEnv.BedrockURL,
+			"credentials_file", filepath.Join(*dataDir, local.CredentialsFile), "profile", local.Profile)
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "warning", w)
@@ -116,7 +121,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	api := &httpapi.Server{
 		Gateway: gw, MasterKey: masterKey, Log: log, Version: version, MaxUploadBytes: cfg.GeneralSettings.MaxUploadBytes(),
-		Ready: store.Ping,
+		Ready: store.Ping, ReadyCacheTTL: readyCacheTTL,
 	}
 	ops.wire(api)
 	if *host != "" || *port != 0 {

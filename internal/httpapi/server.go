@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/batchgate/batchgate/internal/console"
 	"github.com/batchgate/batchgate/internal/gateway"
@@ -20,6 +21,11 @@ type Server struct {
 	Version   string
 	// Ready reports whether the store answers, for /health/readiness.
 	Ready func(ctx context.Context) error
+	// ReadyCacheTTL is how long a readiness result is reused, so that a
+	// storm of probes does not reach the database and S3 each time (0: no
+	// reuse). ReadyTimeout bounds each check (0: DefaultReadyTimeout).
+	ReadyCacheTTL time.Duration
+	ReadyTimeout  time.Duration
 	// MaxUploadBytes bounds an uploaded file (Bedrock's per-file limit is 1 GB).
 	MaxUploadBytes int64
 	// Metrics, if set, serves GET /metrics, open unless MetricsNeedsAuth
