@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // StallTimeout is how long an S3 or Bedrock call may wait on the endpoint
@@ -48,6 +49,10 @@ type stallClient struct {
 func withStallGuard(next aws.HTTPClient, service string) aws.HTTPClient {
 	if StallTimeout <= 0 {
 		return next
+	}
+	if next == nil {
+		// What the service client would have used in its place.
+		next = awshttp.NewBuildableClient()
 	}
 	return &stallClient{next: next, service: service, timeout: StallTimeout}
 }

@@ -21,6 +21,9 @@ import (
 // calls that make no progress for a short window.
 func stalledS3(t *testing.T, h func(w http.ResponseWriter, r *http.Request, stop <-chan struct{})) *s3.Client {
 	t.Helper()
+	// Without a CA bundle the SDK config has no HTTP client of its own (the
+	// service client would pick its default): the guard must supply one.
+	t.Setenv("AWS_CA_BUNDLE", "")
 	old := StallTimeout
 	StallTimeout = 200 * time.Millisecond
 	t.Cleanup(func() { StallTimeout = old })
