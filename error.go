@@ -13,6 +13,7 @@ const (
 	ENOTFOUND     = "not_found"       // 404 not_found_error
 	ECONFLICT     = "conflict"        // 409 invalid_request_error
 	ETOOLARGE     = "too_large"       // 413 invalid_request_error
+	ETIMEOUT      = "timeout"         // 408 timeout_error (a request body that stopped arriving)
 	ERATELIMIT    = "rate_limited"    // 429 rate_limit_error
 	EBUDGET       = "budget_exceeded" // 400 budget_exceeded
 	EUNAVAILABLE  = "unavailable"     // 503 service_unavailable

@@ -723,8 +723,9 @@ func TestClient_EndToEnd(t *testing.T) {
 	readyc := make(chan ready, 1)
 	errc := make(chan error, 1)
 	logs := &syncBuffer{}
+	dataDir := t.TempDir()
 	go func() {
-		errc <- runServe(ctx, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--reconcile-interval", "100ms", "--sim-step-delay", "20ms"},
+		errc <- runServe(ctx, []string{"--addr", "127.0.0.1:0", "--data", dataDir, "--reconcile-interval", "100ms", "--sim-step-delay", "20ms"},
 			func(string) string { return "" }, io.Discard, logs, func(u, k string) { readyc <- ready{u, k} })
 	}()
 	t.Cleanup(func() {
@@ -822,14 +823,18 @@ func TestClient_EndToEnd(t *testing.T) {
 	}
 
 	// The direct path: the same output read from the local S3 with the
-	// caller's AWS environment, bypassing the gateway.
+	// caller's AWS environment, bypassing the gateway. The local S3 takes
+	// only this run's credentials, kept in the data directory for such tools.
 	s3URL := regexp.MustCompile(`"s3":"(http://[^"]+)"`).FindStringSubmatch(logs.String())
 	if s3URL == nil {
 		t.Fatalf("no S3 URL in the gateway's log:\n%s", logs)
 	}
 	t.Setenv("AWS_ENDPOINT_URL_S3", s3URL[1])
-	t.Setenv("AWS_ACCESS_KEY_ID", "batchgate-local")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "batchgate-local")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dataDir, "aws_credentials"))
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dataDir, "no-aws-config"))
+	t.Setenv("AWS_PROFILE", "batchgate-local")
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	stdout, _, err = runCLI(t, nil, "files", "content", "s3://batchgate-local/")

@@ -102,15 +102,11 @@ func startOps(t *testing.T) *opsEnv {
 	rand.Read(key)
 	e.secret = "whsec_" + base64.StdEncoding.EncodeToString(key)
 	e.master = "sk-master-" + randHex(12)
-	awsSecret := "awsSecret" + randHex(12)
+	awsSecret := le.Credentials().SecretAccessKey // random per run
 	hookToken := "hooktoken" + randHex(8)
 	e.secrets = []string{e.master, awsSecret, e.secret, strings.TrimPrefix(e.secret, "whsec_"), hookToken}
 
 	cfg := *le.Config
-	for i := range cfg.ModelList {
-		p := &cfg.ModelList[i].LiteLLMParams
-		p.AWSSecretAccessKey, p.S3SecretAccessKey = awsSecret, awsSecret
-	}
 	cfg.GeneralSettings.MasterKey = e.master
 	cfg.BatchgateSettings.Webhooks = []config.Webhook{{URL: hookSrv.URL + "/hooks/batchgate?token=" + hookToken, Secret: e.secret}}
 	data, err := config.Marshal(&cfg)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/awsconf"
 	"github.com/batchgate/batchgate/internal/config"
 	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
@@ -28,6 +29,10 @@ import (
 	"github.com/batchgate/batchgate/internal/postgres"
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
+
+// readyCacheTTL is how long a /health/readiness result is reused: probes
+// from several load balancers reach the database and S3 once per period.
+const readyCacheTTL = 5 * time.Second
 
 // started is told the gateway's URL and master key once it listens (for demo and tests).
 type started func(baseURL, masterKey string)
@@ -47,6 +52,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stepDelay := fs.Duration("sim-step-delay", 2*time.Second, "local mode: the emulator's delay per job state")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	replicaFlag := fs.String("replica-id", envOr(getenv, "BATCHGATE_REPLICA_ID", ""), "name of this replica in batch leases (default: kept in the data directory)")
+	keepalive := secondsFlag(envSeconds(getenv, "KEEPALIVE_TIMEOUT", defaultKeepalive))
+	fs.Var(&keepalive, "keepalive_timeout", "close keep-alive connections idle this long, as LiteLLM's flag and KEEPALIVE_TIMEOUT (seconds, or a duration like 90s)")
+	readHeaderTimeout := fs.Duration("read-header-timeout", 10*time.Second, "close connections that do not finish sending a request's headers within this")
+	bodyWindow := fs.Duration("upload-progress-window", httpapi.DefaultBodyProgressWindow, "cut off a request body (an upload) that brings less than --upload-progress-bytes in this much waiting (0: never)")
+	bodyBytes := fs.Int64("upload-progress-bytes", httpapi.DefaultBodyProgressBytes, "the bytes a request body must bring per --upload-progress-window")
+	awsStall := fs.Duration("aws-stall-timeout", awsconf.StallTimeout, "give up on an S3 or Bedrock call whose endpoint makes no progress for this long (0: never)")
 	staleUploadAge := fs.Duration("stale-upload-age", time.Hour, "abort unfinished multipart uploads of input and result files, and delete batchgate's objects no file or running batch references, older than this (left by a crashed gateway)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -78,7 +89,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer localEnv.Close()
 		cfg = localEnv.Config
-		log.Info("local mode: in-process S3 and Bedrock emulator", "s3", localEnv.S3URL, "bedrock", localEnv.BedrockURL)
+		log.Info("local mode: in-process S3 and Bedrock emulator", "s3", localEnv.S3URL, "bedrock", localEnv.BedrockURL,
+			"credentials_file", filepath.Join(*dataDir, local.CredentialsFile), "profile", local.Profile)
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "warning", w)
@@ -90,6 +102,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
+	awsconf.StallTimeout = *awsStall // read by the clients deploy.All builds
 	deps, warnings, err := deploy.All(ctx, cfg.BatchModels())
 	for _, w := range warnings {
 		log.Warn("config", "warning", w)
@@ -116,7 +129,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	api := &httpapi.Server{
 		Gateway: gw, MasterKey: masterKey, Log: log, Version: version, MaxUploadBytes: cfg.GeneralSettings.MaxUploadBytes(),
-		Ready: store.Ping,
+		Ready: store.Ping, ReadyCacheTTL: readyCacheTTL,
+		BodyProgressWindow: *bodyWindow, BodyProgressBytes: *bodyBytes,
 	}
 	ops.wire(api)
 	if *host != "" || *port != 0 {
@@ -136,7 +150,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{
+		Handler: api.Handler(), ReadHeaderTimeout: *readHeaderTimeout, IdleTimeout: time.Duration(keepalive),
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 	scheme := "http"
 	if *certFile != "" || *keyFile != "" {
 		if *certFile == "" || *keyFile == "" {
@@ -223,6 +240,46 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 		return slog.New(logctx.NewHandler(slog.NewTextHandler(w, nil)))
 	}
 	return slog.New(logctx.NewHandler(slog.NewJSONHandler(w, nil)))
+}
+
+// defaultKeepalive outlasts the 60 s idle timeout of AWS's load balancers,
+// so that they, not the gateway, close idle connections (a gateway closing
+// first makes the balancer answer 502 now and then). LiteLLM's own default
+// (uvicorn's) is 5 s.
+const defaultKeepalive = 65 * time.Second
+
+// secondsFlag is a duration given as whole seconds, as LiteLLM's flags take
+// it, or as a Go duration ("90s", "500ms").
+type secondsFlag time.Duration
+
+func (f *secondsFlag) String() string { return time.Duration(*f).String() }
+
+func (f *secondsFlag) Set(v string) error {
+	d, err := parseSeconds(v)
+	if err != nil {
+		return err
+	}
+	*f = secondsFlag(d)
+	return nil
+}
+
+func parseSeconds(v string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a number of seconds or a duration", v)
+	}
+	return d, nil
+}
+
+// envSeconds returns the environment's seconds (or duration) at name, or def.
+func envSeconds(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := parseSeconds(getenv(name)); err == nil && getenv(name) != "" {
+		return d
+	}
+	return def
 }
 
 func envOr(getenv func(string) string, name, def string) string {

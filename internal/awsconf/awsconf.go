@@ -57,6 +57,7 @@ func S3(ctx context.Context, p config.LiteLLMParams) (*s3.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.HTTPClient = withStallGuard(cfg.HTTPClient, "S3")
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if p.S3EndpointURL != "" {
 			o.BaseEndpoint = aws.String(p.S3EndpointURL)
@@ -83,6 +84,7 @@ func Bedrock(ctx context.Context, p config.LiteLLMParams) (*bedrock.Client, erro
 	if err != nil {
 		return nil, err
 	}
+	cfg.HTTPClient = withStallGuard(cfg.HTTPClient, "Bedrock")
 	return bedrock.NewFromConfig(cfg, func(o *bedrock.Options) {
 		if p.BedrockEndpointURL != "" {
 			o.BaseEndpoint = aws.String(p.BedrockEndpointURL)

@@ -30,6 +30,7 @@ var errorKinds = map[string]struct {
 	batchgate.ENOTFOUND:     {http.StatusNotFound, "not_found_error"},
 	batchgate.ECONFLICT:     {http.StatusConflict, "invalid_request_error"},
 	batchgate.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "invalid_request_error"},
+	batchgate.ETIMEOUT:      {http.StatusRequestTimeout, "timeout_error"},
 	batchgate.ERATELIMIT:    {http.StatusTooManyRequests, "rate_limit_error"},
 	batchgate.EBUDGET:       {http.StatusBadRequest, "budget_exceeded"},
 	batchgate.EUNAVAILABLE:  {http.StatusServiceUnavailable, "service_unavailable"},

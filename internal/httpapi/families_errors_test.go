@@ -39,7 +39,7 @@ func TestFailedRecordsInTheErrorFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s3c := local.S3Client(le.S3URL)
+	s3c := le.S3Client()
 	obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(stored.Bucket), Key: aws.String(stored.Key)})
 	if err != nil {
 		t.Fatal(err)

@@ -166,7 +166,7 @@ func (g *govEnv) settle(batchID string) *batchgate.Batch {
 func (g *govEnv) manifest(b *batchgate.Batch) (in, out int64) {
 	g.t.Helper()
 	ctx := context.Background()
-	s3c := local.S3Client(g.le.S3URL)
+	s3c := g.le.S3Client()
 	prefix := "batchgate/output/" + b.ID + "/"
 	list, err := s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(local.Bucket), Prefix: aws.String(prefix)})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/batchgate/batchgate/internal/console"
 	"github.com/batchgate/batchgate/internal/gateway"
@@ -20,6 +21,16 @@ type Server struct {
 	Version   string
 	// Ready reports whether the store answers, for /health/readiness.
 	Ready func(ctx context.Context) error
+	// ReadyCacheTTL is how long a readiness result is reused, so that a
+	// storm of probes does not reach the database and S3 each time (0: no
+	// reuse). ReadyTimeout bounds each check (0: DefaultReadyTimeout).
+	ReadyCacheTTL time.Duration
+	ReadyTimeout  time.Duration
+	// BodyProgressWindow and BodyProgressBytes: a request body (an upload)
+	// that brings less than BodyProgressBytes per BodyProgressWindow of
+	// waiting is cut off with 408 (0: no limit). See minBodyRate.
+	BodyProgressWindow time.Duration
+	BodyProgressBytes  int64
 	// MaxUploadBytes bounds an uploaded file (Bedrock's per-file limit is 1 GB).
 	MaxUploadBytes int64
 	// Metrics, if set, serves GET /metrics, open unless MetricsNeedsAuth
@@ -87,5 +98,6 @@ func (s *Server) Handler() http.Handler {
 	if s.Instrument != nil {
 		h = s.Instrument(mux)
 	}
-	return s.logRequests(h)
+	// Outermost: the rate check sets deadlines on the connection itself.
+	return s.minBodyRate(s.logRequests(h))
 }

@@ -112,7 +112,7 @@ func (e *env) objects(le *local.Env, prefix string) (objects, uploads []string) 
 	for _, o := range objs {
 		objects = append(objects, o.Key)
 	}
-	out, err := local.S3Client(le.S3URL).ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(local.Bucket), Prefix: &prefix})
+	out, err := le.S3Client().ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(local.Bucket), Prefix: &prefix})
 	if err == nil { // gofakes3 answers NoSuchUpload when there are none
 		for _, u := range out.Uploads {
 			uploads = append(uploads, aws.ToString(u.Key))

@@ -1,7 +1,9 @@
 // Package local runs batchgate's embedded default: an in-process S3 (gofakes3,
 // persisted in the data directory) and the in-process Bedrock batch emulator,
 // each on its own loopback listener so that the gateway reaches them through
-// the AWS SDK exactly as it reaches AWS.
+// the AWS SDK exactly as it reaches AWS. The listeners answer only requests
+// signed (SigV4) with credentials generated for the run, so that other local
+// users cannot read or delete prompts through them.
 package local
 
 import (
@@ -34,8 +36,12 @@ const (
 	RoleARN   = "arn:aws:iam::123456789012:role/batchgate-local"
 	ModelName = "bedrock-batch-claude"
 	ModelID   = "us.anthropic.claude-3-5-sonnet-20240620-v1:0"
-	accessKey = "batchgate-local"
-	secretKey = "batchgate-local"
+	// CredentialsFile, in the data directory, holds this run's credentials
+	// for the local S3 as an AWS shared credentials file with one profile,
+	// Profile, for tools outside the process (the CLI's
+	// `files content s3://...`). It is written 0600 and removed on Close.
+	CredentialsFile = "aws_credentials"
+	Profile         = "batchgate-local"
 )
 
 // Options configure the local environment.
@@ -65,6 +71,8 @@ type Env struct {
 	BedrockURL string
 	Config     *config.Config // the default model, pointing at the local servers
 
+	creds    aws.Credentials // generated per run
+	credPath string          // CredentialsFile's path, once written
 	servers  []*http.Server
 	sim      *bedrocksim.Server
 	inflight atomic.Int64 // requests being served
@@ -84,11 +92,15 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3 backend: %w", err)
 	}
-	e := &Env{}
-	if e.S3URL, err = e.serve(gofakes3.New(backend, gofakes3.WithAutoBucket(true)).Server()); err != nil {
+	e := &Env{creds: newCredentials()}
+	if err := e.writeCredentials(o.DataDir); err != nil {
 		return nil, err
 	}
-	client := S3Client(e.S3URL)
+	if e.S3URL, err = e.serve(gofakes3.New(backend, gofakes3.WithAutoBucket(true)).Server(), "s3"); err != nil {
+		e.Close()
+		return nil, err
+	}
+	client := e.S3Client()
 	if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(Bucket)}); err != nil {
 		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
 			e.Close()
@@ -103,10 +115,11 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		o.SimConfig(&simCfg)
 	}
 	e.sim = bedrocksim.New(simCfg)
-	if e.BedrockURL, err = e.serve(e.sim); err != nil {
+	if e.BedrockURL, err = e.serve(e.sim, "bedrock"); err != nil {
 		e.Close()
 		return nil, err
 	}
+	accessKey, secretKey := e.creds.AccessKeyID, e.creds.SecretAccessKey
 	e.Config = &config.Config{ModelList: []config.Model{{
 		ModelName: ModelName,
 		LiteLLMParams: config.LiteLLMParams{
@@ -143,15 +156,43 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 // Sim returns the in-process Bedrock emulator, e.g. to change its faults.
 func (e *Env) Sim() *bedrocksim.Server { return e.sim }
 
-// S3Client returns a client for the local S3 at url.
-func S3Client(url string) *s3.Client {
+// Credentials returns the credentials the local servers accept (this run's).
+func (e *Env) Credentials() aws.Credentials { return e.creds }
+
+// S3Client returns a client for the local S3.
+func (e *Env) S3Client() *s3.Client {
 	return s3.New(s3.Options{
-		Region: Region, BaseEndpoint: aws.String(url), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
+		Region: Region, BaseEndpoint: aws.String(e.S3URL), UsePathStyle: true,
+		Credentials: credentials.StaticCredentialsProvider{Value: e.creds},
 	})
 }
 
-func (e *Env) serve(h http.Handler) (string, error) {
+// writeCredentials writes CredentialsFile into dir, readable by its owner
+// only (a file left by an earlier run, with whatever mode, is replaced).
+func (e *Env) writeCredentials(dir string) error {
+	path := filepath.Join(dir, CredentialsFile)
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("local credentials: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("local credentials: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "# batchgate's local S3, this run only (AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=%s)\n[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+		path, Profile, Profile, e.creds.AccessKeyID, e.creds.SecretAccessKey)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("local credentials: %w", err)
+	}
+	e.credPath = path
+	return nil
+}
+
+// serve serves h on a loopback port, to requests signed for service.
+func (e *Env) serve(h http.Handler, service string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -159,6 +200,7 @@ func (e *Env) serve(h http.Handler) (string, error) {
 	// Requests are counted, so that Close can wait for those in flight: a
 	// client that gave up (a cancelled context) leaves its handler writing
 	// into the data directory after the connection is gone.
+	h = requireSigV4(h, e.creds, service)
 	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.inflight.Add(1)
 		defer e.inflight.Add(-1)
@@ -183,6 +225,9 @@ func (e *Env) Close() {
 	}
 	for _, s := range e.servers {
 		_ = s.Close()
+	}
+	if e.credPath != "" {
+		_ = os.Remove(e.credPath)
 	}
 	// (A counter polled, not a WaitGroup: a request may still start while
 	// the servers close.)

@@ -253,3 +253,12 @@ func isNotFound(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchKey" || ae.ErrorCode() == "NotFound")
 }
+
+// CheckBucket reports whether bucket exists and these credentials reach it
+// (HeadBucket), for the gateway's readiness probe.
+func (s *Store) CheckBucket(ctx context.Context, bucket string) error {
+	if _, err := s.Client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket}); err != nil {
+		return fmt.Errorf("head bucket %s: %w", bucket, err)
+	}
+	return nil
+}
