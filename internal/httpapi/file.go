@@ -24,10 +24,11 @@ import (
 func (s *Server) handleFileCreate() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		err := s.createFile(w, r)
-		if err != nil && r.Context().Err() != nil {
+		if err != nil && r.Context().Err() != nil && batchgate.ErrorCode(err) != batchgate.ETIMEOUT {
 			// The client went away mid-upload (its connection closed, which
 			// cancels the request's context): whatever failed after that is
-			// the client's doing, not a server error.
+			// the client's doing, not a server error. (A body cut off for
+			// arriving too slowly keeps its 408.)
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "file",
 				Message: "The connection closed before the upload was complete.", Err: err}
 		}

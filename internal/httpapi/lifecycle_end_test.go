@@ -244,7 +244,7 @@ func TestCreateRetryAdoptsTheJobOfALostResponse(t *testing.T) {
 func jobsOf(t *testing.T, le *local.Env) []string {
 	t.Helper()
 	c := bedrock.New(bedrock.Options{Region: local.Region, BaseEndpoint: aws.String(le.BedrockURL),
-		Credentials: credentials.NewStaticCredentialsProvider("x", "y", "")})
+		Credentials: credentials.StaticCredentialsProvider{Value: le.Credentials()}})
 	out, err := c.ListModelInvocationJobs(t.Context(), &bedrock.ListModelInvocationJobsInput{})
 	if err != nil {
 		t.Fatal(err)
