@@ -159,36 +159,53 @@ func (g *Gateway) staleAge() time.Duration {
 // Bedrock's own uploads under the output prefix are left alone.
 func (g *Gateway) AbortStaleUploads(ctx context.Context) (int, error) {
 	before := g.now().Add(-g.staleAge())
-	type sweep struct {
-		bucket, prefix string
-		match          func(string) bool
-	}
-	seen := map[string]bool{} // bucket and prefix
 	total := 0
 	var errs []error // one refused sweep (a missing permission, say) does not stop the others
-	for _, d := range g.Deployments {
-		a, ok := d.Objects.(uploadAborter)
+	for _, p := range g.sweptPrefixes() {
+		a, ok := p.d.Objects.(uploadAborter)
 		if !ok {
 			continue
 		}
-		for _, s := range []sweep{
-			{bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix},
-			{bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, match: isResultKey},
-		} {
-			key := s.bucket + "/" + s.prefix
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			n, err := a.AbortUploads(ctx, s.bucket, s.prefix, before, s.match)
-			total += n
-			if err != nil {
-				errs = append(errs, err)
-			}
+		var match func(string) bool
+		if p.results {
+			match = isResultKey
+		}
+		n, err := a.AbortUploads(ctx, p.bucket, p.prefix, before, match)
+		total += n
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if total > 0 {
 		g.Log.Info("aborted unfinished uploads", "count", total)
 	}
 	return total, errors.Join(errs...)
+}
+
+// sweptPrefix is a bucket and prefix where batchgate keeps its own objects,
+// for the sweeps: results says only its result files there are batchgate's
+// (Bedrock writes the rest of the output prefix).
+type sweptPrefix struct {
+	d              *Deployment
+	bucket, prefix string
+	results        bool
+}
+
+// sweptPrefixes are the input and output prefixes of every deployment's
+// buckets, each bucket and prefix once.
+func (g *Gateway) sweptPrefixes() []sweptPrefix {
+	seen := map[string]bool{}
+	var out []sweptPrefix
+	for _, d := range g.Deployments {
+		for _, p := range []sweptPrefix{
+			{d: d, bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix},
+			{d: d, bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, results: true},
+		} {
+			if !seen[p.bucket+"/"+p.prefix] {
+				seen[p.bucket+"/"+p.prefix] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

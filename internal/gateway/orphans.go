@@ -26,60 +26,51 @@ type pageLister interface {
 // objects it deleted.
 func (g *Gateway) DeleteOrphanObjects(ctx context.Context) (int, error) {
 	before := g.now().Add(-g.staleAge())
-	type sweep struct {
-		bucket, prefix string
-		match          func(string) bool
-	}
-	seen := map[string]bool{} // bucket and prefix
 	total := 0
 	var errs []error // one refused listing does not stop the others
-	for _, d := range g.Deployments {
+	for _, s := range g.sweptPrefixes() {
+		d := s.d
 		l, ok := d.Objects.(pageLister)
 		if !ok {
 			continue
 		}
-		for _, s := range []sweep{
-			{bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix, match: g.notUploading},
-			{bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, match: isResultKey},
-		} {
-			if seen[s.bucket+"/"+s.prefix] {
-				continue
+		match := g.notUploading
+		if s.results {
+			match = isResultKey
+		}
+		err := l.ListPages(ctx, s.bucket, s.prefix, func(page []batchgate.Object) error {
+			var old []string
+			for _, o := range page {
+				if o.LastModified.Before(before) && match(o.Key) {
+					old = append(old, o.Key)
+				}
 			}
-			seen[s.bucket+"/"+s.prefix] = true
-			err := l.ListPages(ctx, s.bucket, s.prefix, func(page []batchgate.Object) error {
-				var old []string
-				for _, o := range page {
-					if o.LastModified.Before(before) && s.match(o.Key) {
-						old = append(old, o.Key)
-					}
-				}
-				if len(old) == 0 {
-					return nil
-				}
-				used, err := g.Store.ReferencedObjects(ctx, s.bucket, old)
-				if err != nil {
-					return err
-				}
-				inUse := make(map[string]bool, len(used))
-				for _, k := range used {
-					inUse[k] = true
-				}
-				for _, k := range old {
-					if inUse[k] {
-						continue
-					}
-					if err := d.Objects.Delete(ctx, s.bucket, k); err != nil {
-						errs = append(errs, err)
-						continue
-					}
-					total++
-					g.Log.InfoContext(ctx, "orphaned object deleted", "bucket", s.bucket, "key", k)
-				}
+			if len(old) == 0 {
 				return nil
-			})
-			if err != nil {
-				errs = append(errs, err)
 			}
+			used, err := g.Store.ReferencedObjects(ctx, s.bucket, old)
+			if err != nil {
+				return err
+			}
+			inUse := make(map[string]bool, len(used))
+			for _, k := range used {
+				inUse[k] = true
+			}
+			for _, k := range old {
+				if inUse[k] {
+					continue
+				}
+				if err := d.Objects.Delete(ctx, s.bucket, k); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				total++
+				g.Log.InfoContext(ctx, "orphaned object deleted", "bucket", s.bucket, "key", k)
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return total, errors.Join(errs...)
