@@ -58,6 +58,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	bodyWindow := fs.Duration("upload-progress-window", httpapi.DefaultBodyProgressWindow, "cut off a request body (an upload) that brings less than --upload-progress-bytes in this much waiting (0: never)")
 	bodyBytes := fs.Int64("upload-progress-bytes", httpapi.DefaultBodyProgressBytes, "the bytes a request body must bring per --upload-progress-window")
 	awsStall := fs.Duration("aws-stall-timeout", awsconf.StallTimeout, "give up on an S3 or Bedrock call whose endpoint makes no progress for this long (0: never)")
+	jobNotFoundGrace := fs.Duration("job-not-found-grace", gateway.DefaultJobNotFoundGrace, "end a batch whose Bedrock job Bedrock has answered ResourceNotFoundException for this long (failed, or cancelled when cancelling)")
 	staleUploadAge := fs.Duration("stale-upload-age", time.Hour, "abort unfinished multipart uploads of input and result files, and delete batchgate's objects no file or running batch references, older than this (left by a crashed gateway)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -121,6 +122,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ops := newOps(cfg, store, deps, log)
 	gw := gateway.New(ops.store, deps, log)
 	gw.StaleUploadAge = *staleUploadAge
+	gw.JobNotFoundGrace = *jobNotFoundGrace
 	gw.ReconcileWorkers = max(1, *reconcileWorkers)
 	gw.FileExpireAfter = cfg.BatchgateSettings.Files.InputTTL()
 	gw.OutputExpireAfter = cfg.BatchgateSettings.Files.OutputTTL()
