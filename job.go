@@ -38,12 +38,16 @@ type BatchJob struct {
 // JobStore keeps the parts of split input files and the jobs of split
 // batches; it is part of Store.
 type JobStore interface {
-	// SaveFileParts stores the parts of a file, replacing any it had.
+	// SaveFileParts stores the parts of a file, replacing any it had. It
+	// does not check that the file exists.
 	SaveFileParts(ctx context.Context, fileID string, parts []FilePart) error
-	// FindFileParts returns a file's parts in order; none for an unsplit file.
+	// FindFileParts returns a file's parts in order; none (not ENOTFOUND)
+	// for an unsplit or missing file.
 	FindFileParts(ctx context.Context, fileID string) ([]FilePart, error)
-	// SaveBatchJobs stores (inserts or replaces by Index) the given jobs of a batch.
+	// SaveBatchJobs stores (inserts or replaces by Index) the given jobs of
+	// a batch. It does not check that the batch exists.
 	SaveBatchJobs(ctx context.Context, batchID string, jobs []BatchJob) error
-	// FindBatchJobs returns a batch's jobs by Index; none for a single-job batch.
+	// FindBatchJobs returns a batch's jobs by Index; none (not ENOTFOUND)
+	// for a single-job or missing batch.
 	FindBatchJobs(ctx context.Context, batchID string) ([]BatchJob, error)
 }

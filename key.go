@@ -1,0 +1,69 @@
+package batchgate
+
+import (
+	"context"
+	"time"
+)
+
+// Key is a virtual API key. The secret itself is never stored: Token is its hash.
+// ID names the key for ownership: it is random, set once at creation and
+// never reused, while Token repeats whenever the same secret is issued again.
+type Key struct {
+	ID       string // "key-" and random hex; what Owner.KeyID and Scope.KeyID hold
+	Token    string // SHA-256 of the key, hex
+	KeyName  string // masked form shown in listings, e.g. "sk-...abcd"
+	KeyAlias string
+	Models   []string // model names the key may use; empty means all
+	UserID   string
+	TeamID   string
+	Budget
+	Metadata  map[string]any
+	ExpiresAt *time.Time
+	// Blocked keys are refused on every route until unblocked (LiteLLM's
+	// /key/block and /key/unblock).
+	Blocked   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Expired reports whether the key has expired at now.
+func (k *Key) Expired(now time.Time) bool { return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) }
+
+// ModelAllowed reports whether a model list (of a key, user or team)
+// allows model name m. An empty list allows every model, as in LiteLLM.
+func ModelAllowed(models []string, m string) bool {
+	if len(models) == 0 {
+		return true
+	}
+	for _, x := range models {
+		if x == m || x == "*" || x == "all-proxy-models" {
+			return true
+		}
+	}
+	return false
+}
+
+// KeyStore keeps virtual keys; it is part of Store.
+type KeyStore interface {
+	// CreateKey stores k. It returns ECONFLICT if a key with k.ID or
+	// k.Token exists, and EINVALID if k.ID is empty (the empty ID is the
+	// master key's).
+	CreateKey(ctx context.Context, k *Key) error
+	// FindKeyByToken returns the key whose Token is token. It returns
+	// ENOTFOUND if no key has that token.
+	FindKeyByToken(ctx context.Context, token string) (*Key, error)
+	// FindKeys returns the keys of user userID and team teamID, newest
+	// first; an empty userID or teamID does not filter. None match: an
+	// empty result, not an error.
+	FindKeys(ctx context.Context, userID, teamID string) ([]*Key, error)
+	// UpdateKey replaces the key with token k.Token and ID k.ID. It returns
+	// ENOTFOUND if no key has both (a copy read before its key was deleted
+	// and its secret issued again does not write over the new key). ID,
+	// Token, CreatedAt and Spend never change (only RecordSpend changes
+	// Spend); BudgetResetAt is written only with a new BudgetDuration.
+	UpdateKey(ctx context.Context, k *Key) error
+	// DeleteKey deletes the key with the given token. It returns ENOTFOUND
+	// if no key has that token. The key's files, batches and spend logs
+	// stay.
+	DeleteKey(ctx context.Context, token string) error
+}
