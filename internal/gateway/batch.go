@@ -108,7 +108,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	if !c.AllowsModel(d.Name()) {
 		return nil, &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "model", Message: fmt.Sprintf("This key is not allowed to use model %q.", d.Name())}
 	}
-	if min := d.Quotas().MinRecords; f.Records < min {
+	if min := d.Quotas.MinRecords; f.Records < min {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf(
 			"The file has %d requests; Bedrock batch inference for %s needs at least %d per job. Add requests, or use the real-time API for small workloads.", f.Records, d.Name(), min)}
 	}
@@ -132,7 +132,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
 	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")
-	b.OutputPrefix = fmt.Sprintf("s3://%s/%s%s/", d.LiteLLMParams.OutputBucket(), outputPrefix, b.ID)
+	b.OutputPrefix = fmt.Sprintf("s3://%s/%s%s/", d.OutputBucket, outputPrefix, b.ID)
 	// This replica submits the job: the lease keeps other replicas' reconcilers
 	// away meanwhile, the in-flight mark this one's.
 	b.LeaseOwner, b.LeaseUntil = g.ReplicaID, ptr(now.Add(g.LeaseTTL))
@@ -172,11 +172,10 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		}
 		return &queuedError{err}
 	}
-	p := d.LiteLLMParams
 	spec := bedrock.JobSpec{
-		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
-		InputURI: "s3://" + f.Bucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
-		TimeoutHours: hours, InvocationType: p.Invocation(),
+		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: d.RoleARN, ModelID: d.ModelID(),
+		InputURI: "s3://" + f.Bucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
+		TimeoutHours: hours, InvocationType: d.InvocationType,
 		Tags: map[string]string{"batchgate-batch-id": b.ID},
 	}
 	arn, err := d.Jobs.Create(ctx, spec)

@@ -162,7 +162,7 @@ func (g *Gateway) checkLine(c Caller, lineNo int, customID, url, model string, d
 	f.Model = d.Name()
 	if !d.Names(model) {
 		return &batchgate.Error{Code: "model_mismatch", Line: lineNo, Param: "body.model",
-			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", model, d.Name(), d.LiteLLMParams.Model)}
+			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", model, d.Name(), d.Model)}
 	}
 	return nil
 }
@@ -194,7 +194,7 @@ func maxOutputTokens(req translate.Request) int64 {
 // Bedrock model id with or without "bedrock/" and LiteLLM's converse/ or
 // invoke/ route.
 func (d *Deployment) Names(model string) bool {
-	return model == d.Name() || model == d.LiteLLMParams.Model || bedrockmodel.Parse(model).ModelID == d.ModelID()
+	return model == d.Name() || model == d.Model || bedrockmodel.Parse(model).ModelID == d.ModelID()
 }
 
 // target resolves a target model for the caller.

@@ -127,7 +127,7 @@ func errQueued(d *Deployment) error {
 // counts the Bedrock jobs of running batches that have not ended, in one
 // query however many batches run.
 func (g *Gateway) jobSlots(ctx context.Context, d *Deployment) (int, error) {
-	max := d.Quotas().MaxConcurrentJobs
+	max := d.Quotas.MaxConcurrentJobs
 	if max <= 0 {
 		return 1 << 30, nil
 	}
@@ -198,8 +198,8 @@ func (g *Gateway) sweptPrefixes() []sweptPrefix {
 	var out []sweptPrefix
 	for _, d := range g.Deployments {
 		for _, p := range []sweptPrefix{
-			{d: d, bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix},
-			{d: d, bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, results: true},
+			{d: d, bucket: d.InputBucket, prefix: inputPrefix},
+			{d: d, bucket: d.OutputBucket, prefix: outputPrefix, results: true},
 		} {
 			if !seen[p.bucket+"/"+p.prefix] {
 				seen[p.bucket+"/"+p.prefix] = true

@@ -62,7 +62,7 @@ func (s *Server) handleModelGroupInfo() http.Handler {
 }
 
 func newModelGroupInfo(d *gateway.Deployment) modelGroupInfo {
-	mi := d.ModelInfo
+	mi := d.Info
 	info := modelGroupInfo{
 		ModelGroup: d.Name(), Providers: []string{"bedrock"}, Mode: "batch",
 		MaxInputTokens: mi.MaxInputTokens, MaxOutputTokens: mi.MaxOutputTokens,
