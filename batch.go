@@ -29,7 +29,8 @@ type Batch struct {
 	OutputPrefix string // s3://bucket/prefix/ given to Bedrock
 	// Deployment is the id of the deployment of the model group the job
 	// runs on (or is placed on, before it exists); "" for the group's
-	// first. A split batch's jobs each record their own (BatchJob).
+	// first. A split batch's jobs each record their own (BatchJob). Like
+	// JobARN, it is kept once the job exists.
 	Deployment string
 
 	OutputFileID string
