@@ -135,7 +135,8 @@ func (c Caller) AllowsModel(name string) bool {
 // Gateway serves files and batches.
 type Gateway struct {
 	Store       batchgate.Store
-	Deployments map[string]*Deployment // by model name
+	Deployments map[string]*Deployment // by model name: the first of each group (see Group)
+	groups      map[string][]*Deployment
 	Log         *slog.Logger
 	Now         func() time.Time
 
@@ -187,8 +188,12 @@ func New(store batchgate.Store, deployments []*Deployment, log *slog.Logger) *Ga
 		ReplicaID: NewID("replica-"), LeaseTTL: time.Minute, ClaimLimit: 1000, MaxLineBytes: 32 << 20, MaxErrors: 20,
 		largeResults: make(chan struct{}, maxLargeResultWrites),
 	}
+	g.groups = map[string][]*Deployment{}
 	for _, d := range deployments {
-		g.Deployments[d.Name()] = d
+		if g.Deployments[d.Name()] == nil { // a group's first deployment stands for it
+			g.Deployments[d.Name()] = d
+		}
+		g.groups[d.Name()] = append(g.groups[d.Name()], d)
 	}
 	return g
 }

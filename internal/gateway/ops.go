@@ -61,6 +61,7 @@ type opsState struct {
 	inflight map[string]bool
 	submit   sync.Map             // model name -> *sync.Mutex (submitLock)
 	notFound map[string]time.Time // job ARN -> first ResourceNotFoundException (lostjob.go)
+	aside    map[string]asideState // deployment id -> its backoff after a refusal (group.go)
 }
 
 type retryState struct {
@@ -131,11 +132,11 @@ func (g *Gateway) jobSlots(ctx context.Context, d *Deployment) (int, error) {
 	if max <= 0 {
 		return 1 << 30, nil
 	}
-	running, err := g.Store.CountRunningJobs(ctx, d.Name())
+	running, err := g.runningJobs(ctx, g.Group(d.Name())[0])
 	if err != nil {
 		return 0, err
 	}
-	return max - running, nil
+	return max - running[d.ID], nil
 }
 
 // uploadAborter is an ObjectStore that can abort unfinished multipart
@@ -196,7 +197,11 @@ type sweptPrefix struct {
 func (g *Gateway) sweptPrefixes() []sweptPrefix {
 	seen := map[string]bool{}
 	var out []sweptPrefix
+	var all []*Deployment
 	for _, d := range g.Deployments {
+		all = append(all, g.Group(d.Name())...)
+	}
+	for _, d := range all {
 		for _, p := range []sweptPrefix{
 			{d: d, bucket: d.InputBucket, prefix: inputPrefix},
 			{d: d, bucket: d.OutputBucket, prefix: outputPrefix, results: true},

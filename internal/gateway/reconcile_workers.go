@@ -81,7 +81,7 @@ func (g *Gateway) submitLock(d *Deployment) func() {
 	if d.Quotas.MaxConcurrentJobs <= 0 {
 		return func() {}
 	}
-	m, _ := g.ops.submit.LoadOrStore(d.Name(), &sync.Mutex{})
+	m, _ := g.ops.submit.LoadOrStore(d.ID, &sync.Mutex{})
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
