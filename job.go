@@ -28,8 +28,8 @@ type BatchJob struct {
 	// Deployment is the id of the deployment of the model group the job
 	// runs on ("" for the group's first), stored before the job is created.
 	Deployment string
-	JobStatus   string
-	Message     string
+	JobStatus  string
+	Message    string
 	// Counts and tokens of the job, from GetModelInvocationJob and, once it
 	// ended, its manifest.
 	RequestCounts RequestCounts

@@ -59,8 +59,8 @@ type opsState struct {
 	mu       sync.Mutex
 	retry    map[string]retryState
 	inflight map[string]bool
-	submit   sync.Map             // model name -> *sync.Mutex (submitLock)
-	notFound map[string]time.Time // job ARN -> first ResourceNotFoundException (lostjob.go)
+	submit   sync.Map              // model name -> *sync.Mutex (submitLock)
+	notFound map[string]time.Time  // job ARN -> first ResourceNotFoundException (lostjob.go)
 	aside    map[string]asideState // deployment id -> its backoff after a refusal (group.go)
 }
 
