@@ -184,3 +184,21 @@ func (g *Gateway) DeploymentStatuses(ctx context.Context, name string) ([]Deploy
 	}
 	return out, nil
 }
+
+// AllDeploymentStatuses is DeploymentStatuses of every model group, by name.
+func (g *Gateway) AllDeploymentStatuses(ctx context.Context) ([]DeploymentStatus, error) {
+	names := make([]string, 0, len(g.Deployments))
+	for name := range g.Deployments {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out []DeploymentStatus
+	for _, name := range names {
+		sts, err := g.DeploymentStatuses(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sts...)
+	}
+	return out, nil
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
+	"github.com/batchgate/batchgate/internal/metrics"
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
@@ -71,7 +72,16 @@ func startGroupEnv(t *testing.T, westFirst bool, maxJobs int) *groupEnv {
 	gw := gateway.New(store, deps, log)
 	gw.Retry = gateway.RetryPolicy{Base: time.Hour, Max: time.Hour} // a deployment set aside stays aside in the test
 	runReconciler(t, gw, 20*time.Millisecond)
-	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20}).Handler())
+	m := metrics.New()
+	m.WatchDeployments(func(ctx context.Context) ([]metrics.DeploymentSlots, error) {
+		sts, err := gw.AllDeploymentStatuses(ctx)
+		var out []metrics.DeploymentSlots
+		for _, s := range sts {
+			out = append(out, metrics.DeploymentSlots{Model: s.Model, ID: s.ID, Region: s.Region, Running: s.JobsRunning, Max: s.MaxConcurrentJobs, Aside: s.AsideUntil != nil})
+		}
+		return out, err
+	}, log)
+	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20, Metrics: m.Handler()}).Handler())
 	t.Cleanup(srv.Close)
 	return &groupEnv{env: &env{t: t, url: srv.URL, gw: gw, dir: dir}, east: le.Sim(), west: west}
 }
@@ -139,6 +149,13 @@ func TestModelGroupRunsBatchesOnEachDeployment(t *testing.T) {
 	for _, region := range []string{"us-east-1", "us-west-2"} {
 		if d := deps[region]; d.JobsRunning != 1 || d.MaxConcurrentJobs == nil || *d.MaxConcurrentJobs != 1 || d.ID == "" {
 			t.Errorf("deployment %s = %+v, want 1 of 1 slot in use", region, d)
+		}
+	}
+	mr := g.do("", "GET", "/metrics", "", nil)
+	for _, region := range []string{"us-east-1", "us-west-2"} {
+		want := `model="` + model + `",region="` + region + `"} 1`
+		if !strings.Contains(string(mr.body), "batchgate_deployment_jobs_running{deployment=\""+deps[region].ID+"\","+want) {
+			t.Errorf("/metrics has no running job in %s: %d %s", region, mr.status, mr.body)
 		}
 	}
 	g.east.SetFaults(bedrocksim.Faults{})
