@@ -292,6 +292,7 @@ func (g *Gateway) DeleteFile(ctx context.Context, c Caller, id string) error {
 	if d == nil {
 		return nil
 	}
+	d = g.deploymentWithBucket(d, f.Bucket)
 	var keys []string
 	switch {
 	case f.Kind == batchgate.FileInput:
@@ -321,6 +322,8 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 	if d == nil {
 		return &batchgate.Error{Code: batchgate.EUNAVAILABLE, Message: fmt.Sprintf("model %q is no longer configured", f.Model)}
 	}
+	primary := d
+	d = g.deploymentWithBucket(d, f.Bucket)
 	if f.Kind == batchgate.FileInput {
 		keys, err := g.inputKeys(ctx, f)
 		if err != nil {
@@ -340,6 +343,7 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 	if err != nil {
 		return err
 	}
+	d = g.deploymentOf(primary, b.Deployment) // Bedrock's output is where the job ran
 	objs, err := g.outputObjects(ctx, d, b)
 	if err != nil {
 		return err

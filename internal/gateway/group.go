@@ -202,3 +202,16 @@ func (g *Gateway) AllDeploymentStatuses(ctx context.Context) ([]DeploymentStatus
 	}
 	return out, nil
 }
+
+// deploymentWithBucket returns the deployment of primary's group whose
+// client reaches bucket (its input or output bucket; primary first), so
+// that an object in another region's bucket is read with that region's
+// client.
+func (g *Gateway) deploymentWithBucket(primary *Deployment, bucket string) *Deployment {
+	for _, d := range g.Group(primary.Name()) {
+		if d.InputBucket == bucket || d.OutputBucket == bucket {
+			return d
+		}
+	}
+	return primary
+}
