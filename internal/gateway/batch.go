@@ -187,9 +187,13 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 			g.setAside(c, err)
 		case bedrock.QuotaFull(err):
 			skipped = true // full now: no backoff of its own
-		default:
+		case unreachable(err):
 			skipped = true
-			g.setAside(c, err) // unreachable or failing: the others carry on
+			g.setAside(c, err) // the create never reached it: the others carry on
+		default:
+			// A server error or timeout may hide a job that was created:
+			// the batch stays placed here, retried with the same token.
+			return g.submitFailed(ctx, b, err)
 		}
 	}
 	if refusal != nil && !skipped {

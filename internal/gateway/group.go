@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"time"
 
@@ -214,4 +216,13 @@ func (g *Gateway) deploymentWithBucket(primary *Deployment, bucket string) *Depl
 		}
 	}
 	return primary
+}
+
+// unreachable reports whether err says a request never reached the
+// deployment (no connection, no DNS answer), so that no job can have been
+// created and the batch may go elsewhere with its token.
+func unreachable(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns)
 }
