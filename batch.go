@@ -27,6 +27,11 @@ type Batch struct {
 	JobARN       string
 	JobStatus    string
 	OutputPrefix string // s3://bucket/prefix/ given to Bedrock
+	// Deployment is the id of the deployment of the model group the job
+	// runs on (or is placed on, before it exists); "" for the group's
+	// first. A split batch's jobs each record their own (BatchJob). Like
+	// JobARN, it is kept once the job exists.
+	Deployment string
 
 	OutputFileID string
 	ErrorFileID  string
@@ -146,6 +151,10 @@ type BatchOpsStore interface {
 	// status that is not a final Bedrock status): a batch's own job, or for
 	// a batch split over several jobs, each of its jobs.
 	CountRunningJobs(ctx context.Context, model string) (int, error)
+	// CountRunningJobsByDeployment is CountRunningJobs by the deployment
+	// each job runs on (Batch.Deployment, BatchJob.Deployment); the map has
+	// no entry for a deployment without running jobs.
+	CountRunningJobsByDeployment(ctx context.Context, model string) (map[string]int, error)
 	// CountRunningBatchesOfFile counts the running (non-Terminal) batches
 	// whose input file is fileID.
 	CountRunningBatchesOfFile(ctx context.Context, fileID string) (int, error)

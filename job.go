@@ -25,8 +25,11 @@ type BatchJob struct {
 	ClientToken string
 	JobName     string
 	JobARN      string // empty until Bedrock created the job
-	JobStatus   string
-	Message     string
+	// Deployment is the id of the deployment of the model group the job
+	// runs on ("" for the group's first), stored before the job is created.
+	Deployment string
+	JobStatus  string
+	Message    string
 	// Counts and tokens of the job, from GetModelInvocationJob and, once it
 	// ended, its manifest.
 	RequestCounts RequestCounts

@@ -32,7 +32,7 @@ import (
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/config"
-	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/s3store"
 	"github.com/batchgate/batchgate/internal/sqlite"
@@ -110,7 +110,7 @@ func run(n int, s3URL, bedrockURL, bucket string, wait, interval time.Duration, 
 	m := config.Model{ModelName: "bedrock-batch-claude", LiteLLMParams: config.LiteLLMParams{
 		Model: "bedrock/" + modelID, S3BucketName: bucket, AWSBatchRoleARN: "arn:aws:iam::123456789012:role/bench",
 	}}
-	dep := &gateway.Deployment{Model: m, Objects: objects, Jobs: runner, Price: cost.For(m)}
+	dep := deploy.FromConfig(m, "us-east-1", objects, runner)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	g := gateway.New(store, []*gateway.Deployment{dep}, log)
 	g.ReconcileWorkers = workers

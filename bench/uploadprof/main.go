@@ -20,6 +20,7 @@ import (
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/awsconf"
 	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/s3store"
@@ -63,7 +64,7 @@ func run(s3URL, bucket, file, prof string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	g := gateway.New(store, []*gateway.Deployment{{Model: m, Objects: s3store.New(client)}}, log)
+	g := gateway.New(store, []*gateway.Deployment{deploy.FromConfig(m, "us-east-1", s3store.New(client), nil)}, log)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -154,7 +155,7 @@ func runDownload(s3URL, bucket, file, prof string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	g := gateway.New(store, []*gateway.Deployment{{Model: m, Objects: objects}}, log)
+	g := gateway.New(store, []*gateway.Deployment{deploy.FromConfig(m, "us-east-1", objects, nil)}, log)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

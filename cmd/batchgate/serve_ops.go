@@ -64,6 +64,9 @@ func (o *ops) wire(api *httpapi.Server) {
 	api.Instrument = o.metrics.Middleware
 	if o.cfg.Metrics.On() {
 		api.Metrics = o.metrics.Handler()
+		if api.Gateway != nil {
+			o.metrics.WatchDeployments(deploymentSlots(api.Gateway), nil)
+		}
 		api.MetricsNeedsAuth = o.cfg.Metrics.RequireAuth
 	}
 }

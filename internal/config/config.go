@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/batchgate/batchgate/internal/bedrockmodel"
+	"github.com/batchgate/batchgate/internal/translate"
 )
 
 // Config is the whole file.
@@ -312,7 +313,7 @@ var (
 
 // validate checks every field batchgate uses, naming the field on failure.
 func (c *Config) validate(refs map[string]string) error {
-	seen := map[string]bool{}
+	seen := map[string]Model{} // model_name -> its first deployment
 	batch := 0
 	for i, m := range c.ModelList {
 		at := fmt.Sprintf("model_list[%d]", i)
@@ -342,10 +343,19 @@ func (c *Config) validate(refs map[string]string) error {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s.model_info.mode is %q: batchgate serves it for batches anyway", at, m.ModelInfo.Mode))
 		}
 		batch++
-		if seen[m.ModelName] {
-			return &Error{Field: at + ".model_name", Message: fmt.Sprintf("%q is used by an earlier entry; batchgate runs one deployment per model name", m.ModelName)}
+		// A model_name listed again is another deployment of its group (as
+		// in LiteLLM). A group's files are translated once, for its first
+		// deployment: the others must take the same requests.
+		if first, ok := seen[m.ModelName]; ok {
+			if m.ModelInfo.ID != "" && m.ModelInfo.ID == first.ModelInfo.ID {
+				return &Error{Field: at + ".model_info.id", Message: fmt.Sprintf("%q is the id of an earlier deployment of %q: each deployment of a group needs its own", first.ModelInfo.ID, m.ModelName)}
+			}
+			if err := sameTranslation(first, m); err != "" {
+				return &Error{Field: at + ".litellm_params.model", Message: err + ": the deployments of one model_name must share a model family and invocation type (give this one another model_name)"}
+			}
+		} else {
+			seen[m.ModelName] = m
 		}
-		seen[m.ModelName] = true
 		if p.BedrockModelID() == "" {
 			return &Error{Field: lp + ".model", Message: "names no Bedrock model id after bedrock/"}
 		}
@@ -412,6 +422,29 @@ func (c *Config) validate(refs map[string]string) error {
 		return &Error{Field: "general_settings.master_key", Message: "must start with sk- (as LiteLLM requires)"}
 	}
 	return nil
+}
+
+// sameTranslation says how m's requests differ from those of first, the
+// first deployment of its group: another model family or invocation type
+// ("" when they do not).
+func sameTranslation(first, m Model) string {
+	family := func(m Model) translate.Family {
+		return translate.FamilyOf(bedrockmodel.Base(m.LiteLLMParams.Model, m.ModelInfo.BaseModel))
+	}
+	if f, g := family(first), family(m); f != g {
+		return fmt.Sprintf("%q is of the %s family, the first deployment of %q of the %s family", m.LiteLLMParams.Model, g, m.ModelName, f)
+	}
+	if a, b := first.LiteLLMParams.Invocation(), m.LiteLLMParams.Invocation(); a != b {
+		return fmt.Sprintf("%q runs with invocation type %s, the first deployment of %q with %s", m.LiteLLMParams.Model, orDefault(b), m.ModelName, orDefault(a))
+	}
+	return ""
+}
+
+func orDefault(inv string) string {
+	if inv == "" {
+		return "InvokeModel"
+	}
+	return inv
 }
 
 // BatchModels returns the bedrock/ deployments batchgate serves.

@@ -129,7 +129,9 @@ func TestErrorsNameTheField(t *testing.T) {
 		{"ErrEndpoint", base(ok + "      s3_endpoint_url: localhost:9000\n"), "model_list[0].litellm_params.s3_endpoint_url", "http", nil},
 		{"ErrType", base(ok + "      min_records_per_job: many\n"), "config.yaml", "many", nil},
 		{"ErrNegativePrice", base(ok + "    model_info:\n      input_cost_per_token_batches: -1\n"), "model_list[0].model_info.input_cost_per_token_batches", "negative", nil},
-		{"ErrDuplicateName", base(ok) + "  - model_name: m\n    litellm_params:\n      model: bedrock/amazon.nova-lite-v1:0\n" + ok, "model_list[1].model_name", "earlier entry", nil},
+		{"ErrGroupMixesFamilies", base(ok) + "  - model_name: m\n    litellm_params:\n      model: bedrock/amazon.nova-lite-v1:0\n" + ok, "model_list[1].litellm_params.model", "nova family, the first deployment of \"m\" of the anthropic family", nil},
+		{"ErrGroupMixesInvocation", base(ok) + "  - model_name: m\n    litellm_params:\n      model: bedrock/converse/anthropic.claude-3-haiku-20240307-v1:0\n" + ok, "model_list[1].litellm_params.model", "invocation type Converse", nil},
+		{"ErrGroupSameID", base(ok+"    model_info: {id: east}\n") + "  - model_name: m\n    litellm_params:\n      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0\n" + ok + "    model_info: {id: east}\n", "model_list[1].model_info.id", "needs its own", nil},
 		{"ErrMasterKey", base(ok) + "general_settings:\n  master_key: secret\n", "general_settings.master_key", "sk-", nil},
 	}
 	for _, tt := range tests {
@@ -161,5 +163,35 @@ func TestLiteLLMRoutes(t *testing.T) {
 		if id, inv := p.BedrockModelID(), p.Invocation(); id != tt.wantID || inv != tt.wantInvocation {
 			t.Errorf("%s (invocation_type %q): model id %q, invocation %q; want %q, %q", tt.model, tt.invocation, id, inv, tt.wantID, tt.wantInvocation)
 		}
+	}
+}
+
+// TestModelGroup: a model_name listed several times is one group of
+// deployments, each with its own region, bucket, role and quotas.
+func TestModelGroup(t *testing.T) {
+	yaml := `model_list:
+  - model_name: claude
+    litellm_params:
+      model: bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0
+      aws_region_name: us-east-1
+      s3_bucket_name: east-bucket
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/east
+    model_info: {batch_max_concurrent_jobs: 10}
+  - model_name: claude
+    litellm_params:
+      model: bedrock/anthropic.claude-3-5-haiku-20241022-v1:0
+      aws_region_name: us-west-2
+      s3_bucket_name: west-bucket
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/west
+    model_info: {batch_max_concurrent_jobs: 5}
+`
+	cfg, err := Parse(strings.NewReader(yaml), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := cfg.BatchModels()
+	if len(ms) != 2 || ms[0].ModelName != "claude" || ms[1].ModelName != "claude" ||
+		ms[1].LiteLLMParams.S3BucketName != "west-bucket" || ms[1].Quotas().MaxConcurrentJobs != 5 || ms[0].Quotas().MaxConcurrentJobs != 10 {
+		t.Errorf("group = %+v", ms)
 	}
 }

@@ -5,8 +5,13 @@ package deploy
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/batchgate/batchgate"
 
 	"github.com/batchgate/batchgate/internal/awsconf"
 	"github.com/batchgate/batchgate/internal/bedrock"
@@ -35,11 +40,11 @@ func build(ctx context.Context, m config.Model) (*gateway.Deployment, string, er
 	if err != nil {
 		return nil, "", fmt.Errorf("model %s: %w", m.ModelName, err)
 	}
-	d := &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)}
+	d := FromConfig(m, JobRegion(m.LiteLLMParams, br.Options().Region), s3store.New(s3c), &bedrock.Runner{Client: br})
 	if err := d.Check(); err != nil {
 		return nil, "", &UnsupportedError{Model: m.ModelName, Err: err}
 	}
-	verdict, msg := bedrockmodel.BatchSupport(m.LiteLLMParams.Model, m.ModelInfo.BaseModel, JobRegion(m.LiteLLMParams, br.Options().Region))
+	verdict, msg := bedrockmodel.BatchSupport(m.LiteLLMParams.Model, m.ModelInfo.BaseModel, d.Region)
 	switch verdict {
 	case bedrockmodel.Unsupported:
 		return nil, "", &UnsupportedError{Model: m.ModelName, Err: errors.New(msg)}
@@ -47,6 +52,42 @@ func build(ctx context.Context, m config.Model) (*gateway.Deployment, string, er
 		return d, fmt.Sprintf("model %s: %s", m.ModelName, msg), nil
 	}
 	return d, "", nil
+}
+
+// FromConfig returns the deployment of model_list entry m, whose jobs run
+// in region, with its clients: the one place config shapes become the
+// gateway's (serve, tests and benchmarks share it).
+func FromConfig(m config.Model, region string, objects batchgate.ObjectStore, jobs gateway.JobRunner) *gateway.Deployment {
+	p, mi := m.LiteLLMParams, m.ModelInfo
+	return &gateway.Deployment{
+		ID: deploymentID(m, region), ModelName: m.ModelName,
+		Model: p.Model, BedrockModelID: p.BedrockModelID(), BaseModel: mi.BaseModel, InvocationType: p.Invocation(),
+		Region: region, InputBucket: p.S3BucketName, OutputBucket: p.OutputBucket(), KMSKeyID: p.S3EncryptionKeyID,
+		RoleARN:   p.AWSBatchRoleARN,
+		S3Account: strings.Join([]string{p.S3EndpointURL, p.S3RegionName, p.AWSRegionName, p.S3AccessKeyID, p.AWSAccessKeyID, p.AWSProfileName}, "\x00"),
+		Quotas:    gateway.Quotas(m.Quotas()),
+		Price:     cost.For(m),
+		Info: gateway.ModelInfo{
+			MaxInputTokens: mi.MaxInputTokens, MaxOutputTokens: mi.MaxOutputTokens,
+			InputCostPerToken: mi.InputCostPerToken, OutputCostPerToken: mi.OutputCostPerToken,
+			SupportsVision: mi.SupportsVision, SupportsFunctionCalling: mi.SupportsFunctionCalling, SupportsReasoning: mi.SupportsReasoning,
+		},
+		Objects: objects, Jobs: jobs,
+	}
+}
+
+// deploymentID is model_info.id when set (as LiteLLM's), else a digest of
+// where the deployment's jobs run and what they read and write: stable
+// across restarts and reorderings of model_list, so that a stored job is
+// polled where it runs.
+func deploymentID(m config.Model, region string) string {
+	if m.ModelInfo.ID != "" {
+		return m.ModelInfo.ID
+	}
+	p := m.LiteLLMParams
+	sum := sha256.Sum256([]byte(strings.Join([]string{m.ModelName, p.Model, region, p.BedrockEndpointURL, p.AWSBatchRoleARN,
+		p.S3BucketName, p.OutputBucket(), p.S3EndpointURL, p.AWSAccessKeyID, p.AWSProfileName}, "\x00")))
+	return "dep-" + hex.EncodeToString(sum[:6])
 }
 
 // JobRegion is where the deployment's batch jobs run, for the batch table:

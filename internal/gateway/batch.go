@@ -108,7 +108,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	if !c.AllowsModel(d.Name()) {
 		return nil, &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "model", Message: fmt.Sprintf("This key is not allowed to use model %q.", d.Name())}
 	}
-	if min := d.Quotas().MinRecords; f.Records < min {
+	if min := d.Quotas.MinRecords; f.Records < min {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf(
 			"The file has %d requests; Bedrock batch inference for %s needs at least %d per job. Add requests, or use the real-time API for small workloads.", f.Records, d.Name(), min)}
 	}
@@ -132,7 +132,8 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
 	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")
-	b.OutputPrefix = fmt.Sprintf("s3://%s/%s%s/", d.LiteLLMParams.OutputBucket(), outputPrefix, b.ID)
+	b.OutputPrefix = fmt.Sprintf("s3://%s/%s%s/", d.OutputBucket, outputPrefix, b.ID)
+	b.Deployment = d.ID // the group's first, until the job is placed (submitOn)
 	// This replica submits the job: the lease keeps other replicas' reconcilers
 	// away meanwhile, the in-flight mark this one's.
 	b.LeaseOwner, b.LeaseUntil = g.ReplicaID, ptr(now.Add(g.LeaseTTL))
@@ -165,29 +166,91 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	} else if len(jobs) > 1 {
 		return g.submitJobs(ctx, d, b, f, hours, jobs)
 	}
+	grouped := len(g.Group(d.Name())) > 1
+	cands, skipped, err := g.candidates(ctx, d, b.Deployment)
+	if err != nil {
+		return &queuedError{err}
+	}
+	if len(cands) == 0 {
+		return &queuedError{errQueued(d)}
+	}
+	var refusal error // the last permanent refusal of a deployment of the group
+	for _, c := range cands {
+		done, err := g.submitOn(ctx, c, b, f, hours)
+		switch {
+		case done:
+			return err
+		case !grouped:
+			return g.submitFailed(ctx, b, err)
+		case bedrock.Permanent(err):
+			refusal = err
+			g.setAside(c, err)
+		case bedrock.QuotaFull(err):
+			skipped = true // full now: no backoff of its own
+		case unreachable(err):
+			skipped = true
+			g.setAside(c, err) // the create never reached it: the others carry on
+		default:
+			// A server error or timeout may hide a job that was created:
+			// the batch stays placed here, retried with the same token.
+			return g.submitFailed(ctx, b, err)
+		}
+	}
+	if refusal != nil && !skipped {
+		return g.submitFailed(ctx, b, refusal) // every deployment refused it
+	}
+	return &queuedError{errQueued(d)}
+}
+
+// submitOn places the batch's job on deployment d of its group: the input
+// is copied to d's bucket when needed, and the placement stored before
+// Bedrock is called. done says the job was created (err: storing it) or
+// the slot was taken meanwhile; otherwise err is Bedrock's (or S3's) answer.
+func (g *Gateway) submitOn(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, hours int32) (done bool, err error) {
 	defer g.submitLock(d)() // held until the job is stored
 	if slots, err := g.jobSlots(ctx, d); err != nil || slots < 1 {
 		if err == nil {
 			err = errQueued(d)
 		}
-		return &queuedError{err}
+		return true, &queuedError{err}
 	}
-	p := d.LiteLLMParams
+	if err := g.stageInput(ctx, f, f.Key, d); err != nil {
+		return false, err
+	}
+	if prefix := fmt.Sprintf("s3://%s/%s%s/", d.OutputBucket, outputPrefix, b.ID); b.Deployment != d.ID || b.OutputPrefix != prefix {
+		b.Deployment, b.OutputPrefix, b.UpdatedAt = d.ID, prefix, g.now()
+		if err := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); err != nil {
+			return true, err
+		}
+	}
 	spec := bedrock.JobSpec{
-		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
-		InputURI: "s3://" + f.Bucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
-		TimeoutHours: hours, InvocationType: p.Invocation(),
+		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: d.RoleARN, ModelID: d.ModelID(),
+		InputURI: "s3://" + d.InputBucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
+		TimeoutHours: hours, InvocationType: d.InvocationType,
 		Tags: map[string]string{"batchgate-batch-id": b.ID},
 	}
 	arn, err := d.Jobs.Create(ctx, spec)
 	if err != nil {
 		arn, err = g.adoptJob(ctx, d, b.ID, spec, err)
 	}
+	if err != nil {
+		return false, err
+	}
+	crash.At(crash.AfterAWSCreate)
+	g.clearAside(d)
+	b.JobARN, b.JobStatus = arn, "Submitted"
+	g.Log.InfoContext(ctx, "bedrock job created", "batch_id", b.ID, "job_arn", arn, "model_id", d.ModelID(), "deployment", d.ID, "region", d.Region)
+	b.UpdatedAt = g.now()
+	return true, g.Store.UpdateBatch(context.WithoutCancel(ctx), b)
+}
+
+// submitFailed handles Bedrock's answer to a job create that did not go
+// through: a refusal fails the batch and is returned; a full quota or a
+// transient error leaves it queued.
+func (g *Gateway) submitFailed(ctx context.Context, b *batchgate.Batch, err error) error {
 	switch {
-	case err == nil:
-		crash.At(crash.AfterAWSCreate)
-		b.JobARN, b.JobStatus = arn, "Submitted"
-		g.Log.InfoContext(ctx, "bedrock job created", "batch_id", b.ID, "job_arn", arn, "model_id", d.ModelID())
+	case isQueued(err):
+		return err
 	case bedrock.Permanent(err):
 		err = g.refused(ctx, b, err) // AWS's message may name the role, account or bucket: log it, not show it
 		g.fail(b, batchgate.ErrorMessage(err))
@@ -200,8 +263,6 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		g.Log.WarnContext(ctx, "bedrock job not created yet", "batch_id", b.ID, "err", err)
 		return &queuedError{err}
 	}
-	b.UpdatedAt = g.now()
-	return g.Store.UpdateBatch(context.WithoutCancel(ctx), b)
 }
 
 func (g *Gateway) fail(b *batchgate.Batch, msg string) {
@@ -264,6 +325,7 @@ func (g *Gateway) CancelBatch(ctx context.Context, c Caller, id string) (*batchg
 	if d == nil {
 		return b, nil
 	}
+	d = g.deploymentOf(d, b.Deployment)
 	if err := d.Jobs.Stop(ctx, b.JobARN); err != nil && !batchgate.IsNotFound(err) {
 		// Stored as cancelling: the reconciler stops the job when Bedrock answers again.
 		g.Log.WarnContext(ctx, "stop bedrock job", "batch_id", b.ID, "err", err)
@@ -306,6 +368,7 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 		}
 		return err
 	}
+	d = g.deploymentOf(d, b.Deployment) // where the job runs
 	job, err := d.Jobs.Get(ctx, b.JobARN)
 	if g.jobLost(b.JobARN, err) {
 		g.Log.ErrorContext(ctx, "bedrock job not found: the batch ends", "batch_id", b.ID, "job_arn", b.JobARN, "grace", g.jobNotFoundGrace().String(), "err", err)

@@ -162,7 +162,7 @@ func (g *Gateway) checkLine(c Caller, lineNo int, customID, url, model string, d
 	f.Model = d.Name()
 	if !d.Names(model) {
 		return &batchgate.Error{Code: "model_mismatch", Line: lineNo, Param: "body.model",
-			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", model, d.Name(), d.LiteLLMParams.Model)}
+			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", model, d.Name(), d.Model)}
 	}
 	return nil
 }
@@ -194,7 +194,7 @@ func maxOutputTokens(req translate.Request) int64 {
 // Bedrock model id with or without "bedrock/" and LiteLLM's converse/ or
 // invoke/ route.
 func (d *Deployment) Names(model string) bool {
-	return model == d.Name() || model == d.LiteLLMParams.Model || bedrockmodel.Parse(model).ModelID == d.ModelID()
+	return model == d.Name() || model == d.Model || bedrockmodel.Parse(model).ModelID == d.ModelID()
 }
 
 // target resolves a target model for the caller.
@@ -292,6 +292,7 @@ func (g *Gateway) DeleteFile(ctx context.Context, c Caller, id string) error {
 	if d == nil {
 		return nil
 	}
+	d = g.deploymentWithBucket(d, f.Bucket)
 	var keys []string
 	switch {
 	case f.Kind == batchgate.FileInput:
@@ -321,6 +322,8 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 	if d == nil {
 		return &batchgate.Error{Code: batchgate.EUNAVAILABLE, Message: fmt.Sprintf("model %q is no longer configured", f.Model)}
 	}
+	primary := d
+	d = g.deploymentWithBucket(d, f.Bucket)
 	if f.Kind == batchgate.FileInput {
 		keys, err := g.inputKeys(ctx, f)
 		if err != nil {
@@ -340,6 +343,7 @@ func (g *Gateway) WriteContent(ctx context.Context, f *batchgate.File, raw bool,
 	if err != nil {
 		return err
 	}
+	d = g.deploymentOf(primary, b.Deployment) // Bedrock's output is where the job ran
 	objs, err := g.outputObjects(ctx, d, b)
 	if err != nil {
 		return err

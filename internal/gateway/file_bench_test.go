@@ -14,6 +14,7 @@ import (
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/awsconf"
 	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/s3store"
 	"github.com/batchgate/batchgate/internal/sqlite"
@@ -55,14 +56,13 @@ func BenchmarkUploadFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	dep := &gateway.Deployment{Model: config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
+	dep := deploy.FromConfig(config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
 		Model: "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0", S3BucketName: "bench",
-	}}, Objects: discardObjects{}}
+	}}, "us-east-1", discardObjects{}, nil)
 	// BATCHGATE_BENCH_S3=http://host:port (with AWS_* credentials and an
 	// existing bucket "bench") uploads to a real S3 server instead.
 	if ep := os.Getenv("BATCHGATE_BENCH_S3"); ep != "" {
-		dep.LiteLLMParams.S3EndpointURL = ep
-		client, err := awsconf.S3(ctx, dep.LiteLLMParams)
+		client, err := awsconf.S3(ctx, config.LiteLLMParams{S3BucketName: "bench", S3EndpointURL: ep})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -109,9 +109,9 @@ func BenchmarkWriteContent(b *testing.B) {
 	for i := 1; i <= 2000; i++ {
 		fmt.Fprintf(&out, `{"recordId":"request-%d","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":512,"system":"You are terse.","messages":[{"role":"user","content":[{"type":"text","text":"%s"}]}]},"modelOutput":{"id":"msg_bdrk_01","type":"message","role":"assistant","model":"claude","content":[{"type":"text","text":"A short answer of a few words."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5000,"output_tokens":12}}}`+"\n", i, text)
 	}
-	dep := &gateway.Deployment{Model: config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
+	dep := deploy.FromConfig(config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
 		Model: "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0", S3BucketName: "bench",
-	}}, Objects: memObjects{data: out.Bytes()}}
+	}}, "us-east-1", memObjects{data: out.Bytes()}, nil)
 	g := gateway.New(store, []*gateway.Deployment{dep}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	bt := &batchgate.Batch{ID: "batch_bench", Model: "claude", Status: batchgate.StatusCompleted, OutputPrefix: "s3://bench/out/",
 		JobARN: "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc", CreatedAt: time.Now()}

@@ -17,7 +17,6 @@ import (
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/bedrockmodel"
-	"github.com/batchgate/batchgate/internal/config"
 	"github.com/batchgate/batchgate/internal/cost"
 	"github.com/batchgate/batchgate/internal/translate"
 )
@@ -29,29 +28,71 @@ type JobRunner interface {
 	Stop(ctx context.Context, arn string) error
 }
 
-// Deployment is one batch model: a model_list entry with its clients.
+// Deployment is one deployment of a model group: where and how its batch
+// jobs run, with its clients. internal/deploy fills it from a model_list
+// entry; several deployments may share a group name (ModelName).
 type Deployment struct {
-	config.Model
+	// ID tells the deployments of a group apart in stored jobs: the
+	// entry's model_info.id, else a digest of where its jobs run.
+	ID        string
+	ModelName string // the group name clients use
+	// Model is litellm_params.model as configured ("bedrock/..."),
+	// BedrockModelID the id Bedrock runs, BaseModel model_info.base_model.
+	Model, BedrockModelID, BaseModel string
+	InvocationType                   string // "" (InvokeModel) or "Converse"
+	Region                           string // where its jobs run
+	// InputBucket holds the input objects its jobs read, OutputBucket
+	// their output; KMSKeyID encrypts what batchgate writes.
+	InputBucket, OutputBucket string
+	KMSKeyID                  string
+	RoleARN                   string // the IAM role its jobs run with
+	// S3Account tells apart buckets of the same name reached through
+	// different endpoints, regions or credentials (the readiness check).
+	S3Account string
+	Quotas    Quotas
+	Price     cost.Price
+	Info      ModelInfo
+
 	Objects batchgate.ObjectStore
 	Jobs    JobRunner
-	Price   cost.Price
+}
+
+// Quotas are the deployment's batch limits (see config.Quotas).
+type Quotas struct {
+	MinRecords        int
+	MaxRecordsPerJob  int
+	MaxBytesPerFile   int64
+	MaxBytesPerJob    int64
+	MaxConcurrentJobs int
+}
+
+// MaxBytesPerPart is the size of one input object batchgate writes: each
+// object is one job's only file, so it must fit both limits.
+func (q Quotas) MaxBytesPerPart() int64 { return min(q.MaxBytesPerFile, q.MaxBytesPerJob) }
+
+// ModelInfo is what /model_group/info reports of the deployment beyond
+// what batchgate derives (nil: not configured).
+type ModelInfo struct {
+	MaxInputTokens, MaxOutputTokens                            *int
+	InputCostPerToken, OutputCostPerToken                      *float64
+	SupportsVision, SupportsFunctionCalling, SupportsReasoning *bool
 }
 
 // Name is the model name clients use.
 func (d *Deployment) Name() string { return d.ModelName }
 
 // ModelID is the Bedrock model id.
-func (d *Deployment) ModelID() string { return d.LiteLLMParams.BedrockModelID() }
+func (d *Deployment) ModelID() string { return d.BedrockModelID }
 
 // baseModelID is the foundation model the deployment runs (lower-cased):
 // model_info's base_model when it names one, else the model id's; "" when
 // neither does.
 func (d *Deployment) baseModelID() string {
-	return bedrockmodel.Base(d.LiteLLMParams.Model, d.ModelInfo.BaseModel)
+	return bedrockmodel.Base(d.Model, d.BaseModel)
 }
 
 func (d *Deployment) translateOptions() translate.Options {
-	return translate.Options{ModelID: d.ModelID(), BaseModel: d.ModelInfo.BaseModel, InvocationType: d.LiteLLMParams.Invocation()}
+	return translate.Options{ModelID: d.ModelID(), BaseModel: d.BaseModel, InvocationType: d.InvocationType}
 }
 
 // Check reports whether batchgate can translate batches for the
@@ -94,7 +135,8 @@ func (c Caller) AllowsModel(name string) bool {
 // Gateway serves files and batches.
 type Gateway struct {
 	Store       batchgate.Store
-	Deployments map[string]*Deployment // by model name
+	Deployments map[string]*Deployment // by model name: the first of each group (see Group)
+	groups      map[string][]*Deployment
 	Log         *slog.Logger
 	Now         func() time.Time
 
@@ -146,8 +188,12 @@ func New(store batchgate.Store, deployments []*Deployment, log *slog.Logger) *Ga
 		ReplicaID: NewID("replica-"), LeaseTTL: time.Minute, ClaimLimit: 1000, MaxLineBytes: 32 << 20, MaxErrors: 20,
 		largeResults: make(chan struct{}, maxLargeResultWrites),
 	}
+	g.groups = map[string][]*Deployment{}
 	for _, d := range deployments {
-		g.Deployments[d.Name()] = d
+		if g.Deployments[d.Name()] == nil { // a group's first deployment stands for it
+			g.Deployments[d.Name()] = d
+		}
+		g.groups[d.Name()] = append(g.groups[d.Name()], d)
 	}
 	return g
 }

@@ -48,7 +48,6 @@ func (g *Gateway) saveJobs(ctx context.Context, b *batchgate.Batch, f *batchgate
 // is stored at once; the batch mirrors job 0. A refusal by Bedrock fails the
 // batch (and stops its other jobs).
 func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, hours int32, jobs []batchgate.BatchJob) error {
-	p := d.LiteLLMParams
 	defer g.submitLock(d)() // held until the created jobs are stored
 	slots, err := g.jobSlots(ctx, d)
 	if err != nil {
@@ -65,9 +64,9 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 			break
 		}
 		spec := bedrock.JobSpec{
-			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: p.AWSBatchRoleARN, ModelID: d.ModelID(),
-			InputURI: "s3://" + f.Bucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: p.S3EncryptionKeyID,
-			TimeoutHours: hours, InvocationType: p.Invocation(),
+			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: d.RoleARN, ModelID: d.ModelID(),
+			InputURI: "s3://" + f.Bucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
+			TimeoutHours: hours, InvocationType: d.InvocationType,
 			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
 		}
 		arn, err := d.Jobs.Create(ctx, spec)

@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/batchgate/batchgate/internal/config"
-	"github.com/batchgate/batchgate/internal/gateway"
+	"github.com/batchgate/batchgate/internal/deploy"
 )
 
 // A line or target_model_names may name a deployment by its model_name or by
 // its Bedrock model id in any of LiteLLM's spellings.
 func TestDeploymentNames(t *testing.T) {
-	d := &gateway.Deployment{Model: config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
-		Model: "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", InvocationType: "Converse"}}}
+	d := deploy.FromConfig(config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
+		Model: "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0", InvocationType: "Converse"}}, "us-east-1", nil, nil)
 	for model, want := range map[string]bool{
 		"claude": true,
 		"bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0":          true,

@@ -59,8 +59,9 @@ type opsState struct {
 	mu       sync.Mutex
 	retry    map[string]retryState
 	inflight map[string]bool
-	submit   sync.Map             // model name -> *sync.Mutex (submitLock)
-	notFound map[string]time.Time // job ARN -> first ResourceNotFoundException (lostjob.go)
+	submit   sync.Map              // model name -> *sync.Mutex (submitLock)
+	notFound map[string]time.Time  // job ARN -> first ResourceNotFoundException (lostjob.go)
+	aside    map[string]asideState // deployment id -> its backoff after a refusal (group.go)
 }
 
 type retryState struct {
@@ -127,15 +128,15 @@ func errQueued(d *Deployment) error {
 // counts the Bedrock jobs of running batches that have not ended, in one
 // query however many batches run.
 func (g *Gateway) jobSlots(ctx context.Context, d *Deployment) (int, error) {
-	max := d.Quotas().MaxConcurrentJobs
+	max := d.Quotas.MaxConcurrentJobs
 	if max <= 0 {
 		return 1 << 30, nil
 	}
-	running, err := g.Store.CountRunningJobs(ctx, d.Name())
+	running, err := g.runningJobs(ctx, g.Group(d.Name())[0])
 	if err != nil {
 		return 0, err
 	}
-	return max - running, nil
+	return max - running[d.ID], nil
 }
 
 // uploadAborter is an ObjectStore that can abort unfinished multipart
@@ -196,10 +197,14 @@ type sweptPrefix struct {
 func (g *Gateway) sweptPrefixes() []sweptPrefix {
 	seen := map[string]bool{}
 	var out []sweptPrefix
+	var all []*Deployment
 	for _, d := range g.Deployments {
+		all = append(all, g.Group(d.Name())...)
+	}
+	for _, d := range all {
 		for _, p := range []sweptPrefix{
-			{d: d, bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix},
-			{d: d, bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, results: true},
+			{d: d, bucket: d.InputBucket, prefix: inputPrefix},
+			{d: d, bucket: d.OutputBucket, prefix: outputPrefix, results: true},
 		} {
 			if !seen[p.bucket+"/"+p.prefix] {
 				seen[p.bucket+"/"+p.prefix] = true

@@ -23,7 +23,7 @@ import (
 	"github.com/batchgate/batchgate/internal/awsconf"
 	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/config"
-	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/local"
 	"github.com/batchgate/batchgate/internal/s3store"
@@ -105,7 +105,7 @@ func newOpsEnv(t *testing.T, o opsOptions) *opsEnv {
 		if o.wrap != nil {
 			jobs = o.wrap(i, jobs)
 		}
-		d := &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: jobs, Price: cost.For(m)}
+		d := deploy.FromConfig(m, "us-east-1", s3store.New(s3c), jobs)
 		gw := gateway.New(e.store, []*gateway.Deployment{d}, log)
 		gw.ReplicaID = fmt.Sprintf("replica-%d", i)
 		if o.now != nil {

@@ -78,10 +78,10 @@ func (t *throttleSet) add(model string) {
 // workers, or a request and the reconciler) never both take the last slot.
 // Deployments without the quota are not serialised. It returns the unlock.
 func (g *Gateway) submitLock(d *Deployment) func() {
-	if d.Quotas().MaxConcurrentJobs <= 0 {
+	if d.Quotas.MaxConcurrentJobs <= 0 {
 		return func() {}
 	}
-	m, _ := g.ops.submit.LoadOrStore(d.Name(), &sync.Mutex{})
+	m, _ := g.ops.submit.LoadOrStore(d.ID, &sync.Mutex{})
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock

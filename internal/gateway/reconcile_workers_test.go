@@ -17,6 +17,7 @@ import (
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/deploy"
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
@@ -48,7 +49,7 @@ func poolEnv(t *testing.T, jobs gateway.JobRunner, quota int, models ...string) 
 		if quota > 0 {
 			m.ModelInfo.BatchMaxConcurrentJobs = aws.Int(quota)
 		}
-		deps = append(deps, &gateway.Deployment{Model: m, Jobs: jobs})
+		deps = append(deps, deploy.FromConfig(m, "us-east-1", nil, jobs))
 	}
 	return gateway.New(store, deps, slog.New(slog.NewTextHandler(io.Discard, nil))), store
 }

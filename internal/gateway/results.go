@@ -182,7 +182,7 @@ func (g *Gateway) writeResults(ctx context.Context, d *Deployment, b *batchgate.
 		writers[s] = bws[s]
 		bucket, key := resultKey(b, kinds[s])
 		go func() {
-			n, err := d.Objects.Put(ctx, bucket, key, pr, d.LiteLLMParams.S3EncryptionKeyID)
+			n, err := d.Objects.Put(ctx, bucket, key, pr, d.KMSKeyID)
 			sizes[s] = n
 			pr.CloseWithError(err) // unblocks the writer when Put gives up early
 			done <- err
@@ -240,7 +240,7 @@ func (g *Gateway) convertResults(ctx context.Context, d *Deployment, b *batchgat
 // eachOutputLine runs convert over the lines of one Bedrock output object
 // (on several cores, written to ws in order).
 func (g *Gateway) eachOutputLine(ctx context.Context, d *Deployment, key string, ws []io.Writer, convert lineConverter) error {
-	rc, err := d.Objects.Get(ctx, d.LiteLLMParams.OutputBucket(), key)
+	rc, err := d.Objects.Get(ctx, d.OutputBucket, key)
 	if err != nil {
 		return err
 	}

@@ -35,8 +35,8 @@ type partUploader struct {
 }
 
 func (g *Gateway) newPartUploader(ctx context.Context, d *Deployment, f *batchgate.File) *partUploader {
-	q := d.Quotas()
-	f.Bucket, f.Key = d.LiteLLMParams.S3BucketName, partKey(f.ID, 0)
+	q := d.Quotas
+	f.Bucket, f.Key = d.InputBucket, partKey(f.ID, 0)
 	return &partUploader{ctx: ctx, d: d, f: f, maxRecords: q.MaxRecordsPerJob, minRecords: q.MinRecords, maxBytes: q.MaxBytesPerPart()}
 }
 
@@ -53,7 +53,7 @@ func (u *partUploader) start(key string) {
 	u.pw, u.done = pw, make(chan error, 1)
 	u.parts = append(u.parts, batchgate.FilePart{Key: key})
 	go func() {
-		_, err := u.d.Objects.Put(u.ctx, u.f.Bucket, key, pr, u.d.LiteLLMParams.S3EncryptionKeyID)
+		_, err := u.d.Objects.Put(u.ctx, u.f.Bucket, key, pr, u.d.KMSKeyID)
 		pr.CloseWithError(err) // unblock the writer if the upload failed
 		u.done <- err
 	}()

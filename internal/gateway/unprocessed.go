@@ -42,7 +42,7 @@ func (g *Gateway) writeUnprocessed(ctx context.Context, d *Deployment, b *batchg
 			}
 			seen = map[string]bool{}
 			for _, o := range keys {
-				if err := eachRecordID(ctx, d, d.LiteLLMParams.OutputBucket(), o.Key, func(id string) { seen[id] = true }); err != nil {
+				if err := eachRecordID(ctx, d, d.OutputBucket, o.Key, func(id string) { seen[id] = true }); err != nil {
 					return err
 				}
 			}

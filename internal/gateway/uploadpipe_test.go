@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/batchgate/batchgate"
-	"github.com/batchgate/batchgate/internal/config"
 	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
@@ -106,9 +105,9 @@ func newPipeTestGateway(t *testing.T) (*Gateway, *pipeObjects) {
 	}
 	t.Cleanup(func() { store.Close() })
 	objs := &pipeObjects{objs: map[string][]byte{}}
-	dep := &Deployment{Model: config.Model{ModelName: "claude", LiteLLMParams: config.LiteLLMParams{
-		Model: "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0", S3BucketName: "pipe",
-	}}, Objects: objs}
+	dep := &Deployment{ModelName: "claude", Model: "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+		BedrockModelID: "us.anthropic.claude-3-5-sonnet-20240620-v1:0", InputBucket: "pipe", OutputBucket: "pipe",
+		Quotas: Quotas{MinRecords: 100, MaxRecordsPerJob: 50_000, MaxBytesPerFile: 1 << 30, MaxBytesPerJob: 5 << 30}, Objects: objs}
 	return New(store, []*Deployment{dep}, slog.New(slog.NewTextHandler(io.Discard, nil))), objs
 }
 

@@ -131,12 +131,11 @@ func (s *Server) buckets() []readyBucket {
 		if !ok {
 			continue
 		}
-		p := d.LiteLLMParams
-		for _, bucket := range []string{p.S3BucketName, p.OutputBucket()} {
+		for _, bucket := range []string{d.InputBucket, d.OutputBucket} {
 			if bucket == "" {
 				continue
 			}
-			key := strings.Join([]string{bucket, p.S3EndpointURL, p.S3RegionName, p.AWSRegionName, p.S3AccessKeyID, p.AWSAccessKeyID, p.AWSProfileName}, "\x00")
+			key := bucket + "\x00" + d.S3Account
 			e := seen[key]
 			if e == nil {
 				e = &entry{readyBucket: readyBucket{store: bc, bucket: bucket}}

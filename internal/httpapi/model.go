@@ -25,24 +25,25 @@ func (s *Server) handleModels() http.Handler {
 
 // modelGroupInfo is LiteLLM's ModelGroupInfo (litellm-analysis §6).
 type modelGroupInfo struct {
-	ModelGroup                 string   `json:"model_group"`
-	Providers                  []string `json:"providers"`
-	MaxInputTokens             *int     `json:"max_input_tokens"`
-	MaxOutputTokens            *int     `json:"max_output_tokens"`
-	InputCostPerToken          float64  `json:"input_cost_per_token"`
-	OutputCostPerToken         float64  `json:"output_cost_per_token"`
-	InputCostPerTokenBatches   float64  `json:"input_cost_per_token_batches"`
-	OutputCostPerTokenBatches  float64  `json:"output_cost_per_token_batches"`
-	Mode                       string   `json:"mode"`
-	TPM                        *int     `json:"tpm"`
-	RPM                        *int     `json:"rpm"`
-	SupportsParallelFunctions  bool     `json:"supports_parallel_function_calling"`
-	SupportsVision             bool     `json:"supports_vision"`
-	SupportsFunctionCalling    bool     `json:"supports_function_calling"`
-	SupportsReasoning          bool     `json:"supports_reasoning"`
-	SupportedOpenAIParams      []string `json:"supported_openai_params"`
-	IsPublicModelGroup         bool     `json:"is_public_model_group"`
-	ConfigurableClientsideAuth []string `json:"configurable_clientside_auth_params"`
+	ModelGroup                 string           `json:"model_group"`
+	Providers                  []string         `json:"providers"`
+	MaxInputTokens             *int             `json:"max_input_tokens"`
+	MaxOutputTokens            *int             `json:"max_output_tokens"`
+	InputCostPerToken          float64          `json:"input_cost_per_token"`
+	OutputCostPerToken         float64          `json:"output_cost_per_token"`
+	InputCostPerTokenBatches   float64          `json:"input_cost_per_token_batches"`
+	OutputCostPerTokenBatches  float64          `json:"output_cost_per_token_batches"`
+	Mode                       string           `json:"mode"`
+	TPM                        *int             `json:"tpm"`
+	RPM                        *int             `json:"rpm"`
+	SupportsParallelFunctions  bool             `json:"supports_parallel_function_calling"`
+	SupportsVision             bool             `json:"supports_vision"`
+	SupportsFunctionCalling    bool             `json:"supports_function_calling"`
+	SupportsReasoning          bool             `json:"supports_reasoning"`
+	SupportedOpenAIParams      []string         `json:"supported_openai_params"`
+	IsPublicModelGroup         bool             `json:"is_public_model_group"`
+	ConfigurableClientsideAuth []string         `json:"configurable_clientside_auth_params"`
+	Deployments                []deploymentInfo `json:"deployments"` // batchgate: job slots per deployment (groups.go)
 }
 
 // handleModelGroupInfo answers LiteLLM's GET /model_group/info[?model_group=NAME],
@@ -55,14 +56,18 @@ func (s *Server) handleModelGroupInfo() http.Handler {
 			if want != "" && d.Name() != want {
 				continue
 			}
-			data = append(data, newModelGroupInfo(d))
+			info := newModelGroupInfo(d)
+			if err := s.addDeployments(r.Context(), &info); err != nil {
+				return err
+			}
+			data = append(data, info)
 		}
 		return encode(w, http.StatusOK, map[string]any{"data": data})
 	})
 }
 
 func newModelGroupInfo(d *gateway.Deployment) modelGroupInfo {
-	mi := d.ModelInfo
+	mi := d.Info
 	info := modelGroupInfo{
 		ModelGroup: d.Name(), Providers: []string{"bedrock"}, Mode: "batch",
 		MaxInputTokens: mi.MaxInputTokens, MaxOutputTokens: mi.MaxOutputTokens,

@@ -18,7 +18,7 @@ const BatchColumns = `id, endpoint, input_file_id, completion_window, metadata,
 	client_token, job_name, job_arn, job_status, output_prefix, output_file_id, error_file_id,
 	requests_total, requests_completed, requests_failed, input_tokens, output_tokens, cost,
 	reserved, lease_owner, lease_until, created_at, expires_at, in_progress_at, finalizing_at, completed_at, failed_at,
-	expired_at, cancelling_at, cancelled_at, updated_at, output_expires_after`
+	expired_at, cancelling_at, cancelled_at, updated_at, output_expires_after, deployment`
 
 // NonTerminal selects batches whose status is not batchgate.Terminal. It is
 // also the predicate of the batches_running index, which SQLite uses only
@@ -34,7 +34,7 @@ func (s *Store) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		return s.D.errorf("create batch", err)
 	}
 	n, err := s.Write.Exec(ctx, `INSERT INTO batches (`+BatchColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		b.ID, b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Owner.KeyID, b.Owner.UserID, b.Owner.TeamID, b.Model, b.ModelID, b.Status, b.Message,
@@ -44,7 +44,7 @@ func (s *Store) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		b.Reserved, b.LeaseOwner, s.D.TimePtr(b.LeaseUntil),
 		s.D.Time(b.CreatedAt), s.D.TimePtr(b.ExpiresAt), s.D.TimePtr(b.InProgressAt), s.D.TimePtr(b.FinalizingAt),
 		s.D.TimePtr(b.CompletedAt), s.D.TimePtr(b.FailedAt), s.D.TimePtr(b.ExpiredAt),
-		s.D.TimePtr(b.CancellingAt), s.D.TimePtr(b.CancelledAt), s.D.Time(b.UpdatedAt), b.OutputExpiresAfter)
+		s.D.TimePtr(b.CancellingAt), s.D.TimePtr(b.CancelledAt), s.D.Time(b.UpdatedAt), b.OutputExpiresAfter, b.Deployment)
 	if err != nil {
 		return s.D.errorf("create batch", err)
 	}
@@ -124,7 +124,8 @@ func (s *Store) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		lease_owner = ?, lease_until = ?,
 		expires_at = ?, in_progress_at = ?, finalizing_at = ?, completed_at = ?, failed_at = ?,
 		expired_at = ?, cancelling_at = coalesce(cancelling_at, ?), cancelled_at = ?, updated_at = ?,
-		output_expires_after = ?
+		output_expires_after = ?,
+		deployment = CASE WHEN job_arn <> '' THEN deployment ELSE CAST(? AS TEXT) END
 		WHERE id = ? AND `+nonTerminal,
 		b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Model, b.ModelID, b.Status, b.Status, b.Message,
@@ -136,7 +137,7 @@ func (s *Store) UpdateBatch(ctx context.Context, b *batchgate.Batch) error {
 		s.D.TimePtr(b.ExpiresAt), s.D.TimePtr(b.InProgressAt), s.D.TimePtr(b.FinalizingAt),
 		s.D.TimePtr(b.CompletedAt), s.D.TimePtr(b.FailedAt),
 		s.D.TimePtr(b.ExpiredAt), s.D.TimePtr(b.CancellingAt), s.D.TimePtr(b.CancelledAt), s.D.Time(b.UpdatedAt),
-		b.OutputExpiresAfter, b.ID)
+		b.OutputExpiresAfter, b.Deployment, b.ID)
 	if err != nil {
 		return s.D.errorf("update batch", err)
 	}
@@ -229,7 +230,7 @@ func ScanBatch(row Row) (*batchgate.Batch, error) {
 		&b.Reserved, &b.LeaseOwner, NullTime{&b.LeaseUntil}, Time{&b.CreatedAt}, NullTime{&b.ExpiresAt},
 		NullTime{&b.InProgressAt}, NullTime{&b.FinalizingAt}, NullTime{&b.CompletedAt}, NullTime{&b.FailedAt},
 		NullTime{&b.ExpiredAt}, NullTime{&b.CancellingAt}, NullTime{&b.CancelledAt}, Time{&b.UpdatedAt},
-		&b.OutputExpiresAfter); err != nil {
+		&b.OutputExpiresAfter, &b.Deployment); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(meta, &b.Metadata); err != nil {
@@ -282,6 +283,34 @@ func (s *Store) CountRunningJobs(ctx context.Context, model string) (int, error)
 	return int(n), nil
 }
 
+// CountRunningJobsByDeployment is CountRunningJobs by deployment.
+func (s *Store) CountRunningJobsByDeployment(ctx context.Context, model string) (map[string]int, error) {
+	rows, err := s.Read.Query(ctx, `SELECT dep, count(*) FROM (
+		SELECT b.deployment AS dep FROM batches b WHERE `+nonTerminal+` AND b.model = ?
+			AND b.job_arn <> '' AND b.job_status NOT IN `+finalJobStatuses+`
+			AND NOT EXISTS (SELECT 1 FROM batch_jobs j WHERE j.batch_id = b.id)
+		UNION ALL SELECT j.deployment FROM batch_jobs j JOIN batches b ON b.id = j.batch_id
+			WHERE b.`+nonTerminal+` AND b.model = ?
+			AND j.job_arn <> '' AND j.job_status NOT IN `+finalJobStatuses+`) r GROUP BY dep`, model, model)
+	type count struct {
+		dep string
+		n   int64
+	}
+	counts, err := Collect(rows, err, func(row Row) (count, error) {
+		var c count
+		err := row.Scan(&c.dep, &c.n)
+		return c, err
+	})
+	if err != nil {
+		return nil, s.D.errorf("count running jobs by deployment", err)
+	}
+	out := make(map[string]int, len(counts))
+	for _, c := range counts {
+		out[c.dep] = int(c.n)
+	}
+	return out, nil
+}
+
 // CountRunningBatchesOfFile counts the running batches of an input file.
 func (s *Store) CountRunningBatchesOfFile(ctx context.Context, fileID string) (int, error) {
 	var n int64
@@ -298,17 +327,18 @@ func (s *Store) SaveBatchJobs(ctx context.Context, batchID string, jobs []batchg
 		for _, j := range jobs {
 			if _, err := tx.Exec(ctx, `INSERT INTO batch_jobs (batch_id, idx, input_key, records,
 				client_token, job_name, job_arn, job_status, message,
-				requests_total, requests_completed, requests_failed, input_tokens, output_tokens, submitted_at, settled_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				requests_total, requests_completed, requests_failed, input_tokens, output_tokens, submitted_at, settled_at, deployment)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (batch_id, idx) DO UPDATE SET input_key = excluded.input_key, records = excluded.records,
 				client_token = excluded.client_token, job_name = excluded.job_name, job_arn = excluded.job_arn,
 				job_status = excluded.job_status, message = excluded.message,
 				requests_total = excluded.requests_total, requests_completed = excluded.requests_completed,
 				requests_failed = excluded.requests_failed, input_tokens = excluded.input_tokens,
-				output_tokens = excluded.output_tokens, submitted_at = excluded.submitted_at, settled_at = excluded.settled_at`,
+				output_tokens = excluded.output_tokens, submitted_at = excluded.submitted_at, settled_at = excluded.settled_at,
+				deployment = excluded.deployment`,
 				batchID, j.Index, j.InputKey, j.Records, j.ClientToken, j.JobName, j.JobARN, j.JobStatus, j.Message,
 				j.RequestCounts.Total, j.RequestCounts.Completed, j.RequestCounts.Failed,
-				j.Usage.InputTokens, j.Usage.OutputTokens, s.D.TimePtr(j.SubmittedAt), s.D.TimePtr(j.SettledAt)); err != nil {
+				j.Usage.InputTokens, j.Usage.OutputTokens, s.D.TimePtr(j.SubmittedAt), s.D.TimePtr(j.SettledAt), j.Deployment); err != nil {
 				return err
 			}
 		}
@@ -323,13 +353,13 @@ func (s *Store) SaveBatchJobs(ctx context.Context, batchID string, jobs []batchg
 // FindBatchJobs returns a batch's jobs by index.
 func (s *Store) FindBatchJobs(ctx context.Context, batchID string) ([]batchgate.BatchJob, error) {
 	rows, err := s.Read.Query(ctx, `SELECT idx, input_key, records, client_token, job_name, job_arn, job_status, message,
-		requests_total, requests_completed, requests_failed, input_tokens, output_tokens, submitted_at, settled_at
+		requests_total, requests_completed, requests_failed, input_tokens, output_tokens, submitted_at, settled_at, deployment
 		FROM batch_jobs WHERE batch_id = ? ORDER BY idx`, batchID)
 	jobs, err := Collect(rows, err, func(row Row) (batchgate.BatchJob, error) {
 		var j batchgate.BatchJob
 		err := row.Scan(&j.Index, &j.InputKey, &j.Records, &j.ClientToken, &j.JobName, &j.JobARN, &j.JobStatus, &j.Message,
 			&j.RequestCounts.Total, &j.RequestCounts.Completed, &j.RequestCounts.Failed,
-			&j.Usage.InputTokens, &j.Usage.OutputTokens, NullTime{&j.SubmittedAt}, NullTime{&j.SettledAt})
+			&j.Usage.InputTokens, &j.Usage.OutputTokens, NullTime{&j.SubmittedAt}, NullTime{&j.SettledAt}, &j.Deployment)
 		return j, err
 	})
 	if err != nil {

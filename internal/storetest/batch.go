@@ -74,6 +74,7 @@ func testBatchUpdate(t *testing.T, s batchgate.Store) {
 	want := upd
 	want.Owner, want.CreatedAt = orig.Owner, orig.CreatedAt
 	want.JobARN, want.CancellingAt = orig.JobARN, orig.CancellingAt
+	want.Deployment = orig.Deployment // where the job runs, kept with it
 	got, err := s.FindBatchByID(ctx, orig.ID)
 	must(t, err)
 	checkEqual(t, "updated batch", got, &want)
@@ -85,6 +86,7 @@ func testBatchUpdate(t *testing.T, s batchgate.Store) {
 	must(t, err)
 	wantClr := clr
 	wantClr.JobARN, wantClr.JobStatus, wantClr.CancellingAt = want.JobARN, want.JobStatus, want.CancellingAt
+	wantClr.Deployment = want.Deployment
 	checkEqual(t, "cleared batch", got, &wantClr)
 }
 

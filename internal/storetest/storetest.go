@@ -144,6 +144,7 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"Ops/BatchJobs", testBatchJobs},
 		{"Ops/MarkCancelling", testMarkCancelling},
 		{"Ops/CountRunningJobs", testCountRunningJobs},
+		{"Ops/JobDeployments", testJobDeployments},
 		{"Ops/CountRunningBatchesOfFile", testCountRunningBatchesOfFile},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,201 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/batchgate/batchgate/bedrocksim"
+	"github.com/batchgate/batchgate/internal/config"
+	"github.com/batchgate/batchgate/internal/deploy"
+	"github.com/batchgate/batchgate/internal/gateway"
+	"github.com/batchgate/batchgate/internal/httpapi"
+	"github.com/batchgate/batchgate/internal/local"
+	"github.com/batchgate/batchgate/internal/metrics"
+	"github.com/batchgate/batchgate/internal/sqlite"
+)
+
+// groupEnv is a gateway whose model is a group of two deployments: east
+// (the embedded emulator, us-east-1, bucket batchgate-local) and west (a
+// second emulator, us-west-2, bucket batchgate-west), on one S3 as AWS's
+// regions share one S3 service.
+type groupEnv struct {
+	*env
+	east, west *bedrocksim.Server
+}
+
+// startGroupEnv starts the group; westFirst lists west first in
+// model_list; maxJobs is each deployment's batch_max_concurrent_jobs.
+func startGroupEnv(t *testing.T, westFirst bool, maxJobs int) *groupEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	le, err := local.Start(ctx, local.Options{DataDir: dir, StepDelay: 10 * time.Millisecond, MinRecordsPerJob: 1, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(le.Close)
+	s3c := le.S3Client()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("batchgate-west")}); err != nil {
+		t.Fatal(err)
+	}
+	west := bedrocksim.New(bedrocksim.Config{Region: "us-west-2", AccountID: local.AccountID, S3: s3c, StepDelay: 10 * time.Millisecond, MinRecordsPerJob: 1, Logger: log})
+	westSrv := httptest.NewServer(west)
+	t.Cleanup(westSrv.Close)
+	t.Cleanup(func() { west.Close() })
+
+	east := le.Config.ModelList[0]
+	east.ModelInfo.BatchMaxConcurrentJobs = &maxJobs
+	w := east
+	w.LiteLLMParams.AWSRegionName, w.LiteLLMParams.BedrockEndpointURL, w.LiteLLMParams.S3BucketName = "us-west-2", westSrv.URL, "batchgate-west"
+	models := []config.Model{east, w}
+	if westFirst {
+		models = []config.Model{w, east}
+	}
+	store, err := sqlite.Open(ctx, dir+"/batchgate.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	deps, _, err := deploy.All(ctx, models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := gateway.New(store, deps, log)
+	gw.Retry = gateway.RetryPolicy{Base: time.Hour, Max: time.Hour} // a deployment set aside stays aside in the test
+	runReconciler(t, gw, 20*time.Millisecond)
+	m := metrics.New()
+	m.WatchDeployments(func(ctx context.Context) ([]metrics.DeploymentSlots, error) {
+		sts, err := gw.AllDeploymentStatuses(ctx)
+		var out []metrics.DeploymentSlots
+		for _, s := range sts {
+			out = append(out, metrics.DeploymentSlots{Model: s.Model, ID: s.ID, Region: s.Region, Running: s.JobsRunning, Max: s.MaxConcurrentJobs, Aside: s.AsideUntil != nil})
+		}
+		return out, err
+	}, log)
+	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20, Metrics: m.Handler()}).Handler())
+	t.Cleanup(srv.Close)
+	return &groupEnv{env: &env{t: t, url: srv.URL, gw: gw, dir: dir}, east: le.Sim(), west: west}
+}
+
+type groupDeployment struct {
+	ID                string  `json:"id"`
+	Region            string  `json:"region"`
+	JobsRunning       int     `json:"jobs_running"`
+	MaxConcurrentJobs *int    `json:"max_concurrent_jobs"`
+	SetAsideUntil     *string `json:"set_aside_until"`
+}
+
+func (g *groupEnv) deployments() map[string]groupDeployment {
+	g.t.Helper()
+	var info struct {
+		Data []struct {
+			ModelGroup  string            `json:"model_group"`
+			Deployments []groupDeployment `json:"deployments"`
+		}
+	}
+	r := g.json(master, "GET", "/model_group/info?model_group="+model, nil)
+	r.json(g.t, &info)
+	if r.status != 200 || len(info.Data) != 1 {
+		g.t.Fatalf("model_group/info: %d %s", r.status, r.body)
+	}
+	out := map[string]groupDeployment{}
+	for _, d := range info.Data[0].Deployments {
+		out[d.Region] = d
+	}
+	return out
+}
+
+func regionOf(arn string) string {
+	if parts := strings.Split(arn, ":"); len(parts) > 3 {
+		return parts[3]
+	}
+	return ""
+}
+
+// TestModelGroupRunsBatchesOnEachDeployment: two deployments of one model
+// name, each with one job slot, run two batches at once, one job on each
+// emulator; /model_group/info shows each deployment's slot in use.
+func TestModelGroupRunsBatchesOnEachDeployment(t *testing.T) {
+	g := startGroupEnv(t, false, 1)
+	hold := bedrocksim.Faults{HoldScheduled: true} // the jobs stay running until released
+	g.east.SetFaults(hold)
+	g.west.SetFaults(hold)
+	key := g.key(model)
+	var ids []string
+	for range 2 {
+		ids = append(ids, g.createBatch(key, g.uploadOK(key, lines(3, model))).ID)
+	}
+	regions := map[string]bool{}
+	for _, id := range ids {
+		b := g.waitBatch(key, id, func(b batchObj) bool { return b.Bedrock != nil && b.Bedrock.JobARN != "" })
+		regions[regionOf(b.Bedrock.JobARN)] = true
+		if b.Bedrock.OutputS3URI == "" {
+			t.Errorf("batch %s has no output uri", id)
+		}
+	}
+	if !regions["us-east-1"] || !regions["us-west-2"] {
+		t.Errorf("jobs ran in %v, want one in us-east-1 and one in us-west-2", regions)
+	}
+	deps := g.deployments()
+	for _, region := range []string{"us-east-1", "us-west-2"} {
+		if d := deps[region]; d.JobsRunning != 1 || d.MaxConcurrentJobs == nil || *d.MaxConcurrentJobs != 1 || d.ID == "" {
+			t.Errorf("deployment %s = %+v, want 1 of 1 slot in use", region, d)
+		}
+	}
+	mr := g.do("", "GET", "/metrics", "", nil)
+	for _, region := range []string{"us-east-1", "us-west-2"} {
+		want := `model="` + model + `",region="` + region + `"} 1`
+		if !strings.Contains(string(mr.body), "batchgate_deployment_jobs_running{deployment=\""+deps[region].ID+"\","+want) {
+			t.Errorf("/metrics has no running job in %s: %d %s", region, mr.status, mr.body)
+		}
+	}
+	g.east.SetFaults(bedrocksim.Faults{})
+	g.west.SetFaults(bedrocksim.Faults{})
+	for _, id := range ids {
+		b := g.waitBatch(key, id, func(b batchObj) bool { return b.Status == "completed" })
+		if b.RequestCounts.Total != 3 || b.RequestCounts.Completed != 3 || b.OutputFileID == nil {
+			t.Fatalf("batch %s = %+v", id, b)
+		}
+		out := g.do(key, "GET", "/v1/files/"+*b.OutputFileID+"/content", "", nil)
+		if out.status != 200 || strings.Count(string(out.body), `"chat.completion"`) != 3 {
+			t.Errorf("output of %s (job in %s): %d %s", id, regionOf(b.Bedrock.JobARN), out.status, out.body)
+		}
+	}
+	if deps := g.deployments(); deps["us-east-1"].JobsRunning != 0 || deps["us-west-2"].JobsRunning != 0 {
+		t.Errorf("slots after the batches ended: %+v", deps)
+	}
+}
+
+// TestModelGroupSkipsRefusingDeployment: a deployment that answers
+// AccessDenied is set aside; the batch runs on the other, and so do the
+// next ones while it stays aside.
+func TestModelGroupSkipsRefusingDeployment(t *testing.T) {
+	g := startGroupEnv(t, true, 5) // west is tried first
+	if err := g.west.InjectError(bedrocksim.OpCreateModelInvocationJob, bedrocksim.AccessDeniedException, "not authorized to perform: iam:PassRole"); err != nil {
+		t.Fatal(err)
+	}
+	key := g.key(model)
+	for i := range 2 {
+		b := g.createBatch(key, g.uploadOK(key, lines(2, model)))
+		b = g.waitBatch(key, b.ID, func(b batchObj) bool { return b.Status == "completed" || b.Status == "failed" })
+		if b.Status != "completed" || b.Bedrock == nil || regionOf(b.Bedrock.JobARN) != "us-east-1" || b.RequestCounts.Completed != 2 {
+			t.Fatalf("batch %d = %+v (bedrock %+v), want completed in us-east-1", i, b, b.Bedrock)
+		}
+	}
+	deps := g.deployments()
+	if d := deps["us-west-2"]; d.SetAsideUntil == nil || d.JobsRunning != 0 {
+		t.Errorf("refusing deployment = %+v, want set aside", d)
+	}
+	if d := deps["us-east-1"]; d.SetAsideUntil != nil {
+		t.Errorf("east = %+v, want in use", d)
+	}
+}
