@@ -381,3 +381,9 @@ func kindStream(kind string) int {
 	}
 	return 1
 }
+
+// FindFiles lists the caller's files with the given purpose ("": any), in
+// the page's order.
+func (g *Gateway) FindFiles(ctx context.Context, c Caller, purpose string, page batchgate.Page) ([]*batchgate.File, error) {
+	return g.Store.FindFiles(ctx, batchgate.FileFilter{Scope: c.Scope, Purpose: purpose, Page: page})
+}

@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -60,65 +57,12 @@ func newKeyInfo(k *batchgate.Key) keyInfo {
 	return ki
 }
 
-// apply copies the request's fields onto k, checking them.
-func (s *Server) apply(ctx context.Context, req keyRequest, k *batchgate.Key, now time.Time) error {
-	if req.Models != nil {
-		if err := s.checkModels(*req.Models); err != nil {
-			return err
-		}
-		k.Models = *req.Models
+// changes returns the request's fields for the gateway.
+func (req keyRequest) changes() gateway.KeyChanges {
+	return gateway.KeyChanges{
+		Models: req.Models, UserID: req.UserID, TeamID: req.TeamID, KeyAlias: req.KeyAlias, Duration: req.Duration,
+		Metadata: req.Metadata, Blocked: req.Blocked, Budget: req.budgetRequest.changes(),
 	}
-	if req.UserID != nil {
-		k.UserID = *req.UserID
-	}
-	if req.TeamID != nil {
-		// A key is never attached to a team that does not exist: its budget
-		// and model limits would silently not apply (LiteLLM refuses it too
-		// once key generation settings are on: "Unable to find team object").
-		if *req.TeamID != "" && *req.TeamID != k.TeamID {
-			if _, err := s.Gateway.Store.FindTeamByID(ctx, *req.TeamID); batchgate.IsNotFound(err) {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "team_id", Message: fmt.Sprintf("Team %q does not exist; create it with /team/new first.", *req.TeamID)}
-			} else if err != nil {
-				return err
-			}
-		}
-		k.TeamID = *req.TeamID
-	}
-	if req.KeyAlias != nil {
-		k.KeyAlias = *req.KeyAlias
-	}
-	if req.Metadata != nil {
-		k.Metadata = *req.Metadata
-	}
-	if req.Blocked != nil {
-		k.Blocked = *req.Blocked
-	}
-	if err := req.budgetRequest.apply(&k.Budget, now); err != nil {
-		return err
-	}
-	if req.Duration != nil {
-		if *req.Duration == "" {
-			k.ExpiresAt = nil
-		} else {
-			d, err := batchgate.ParseDuration(*req.Duration)
-			if err != nil {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: "duration: " + err.Error()}
-			}
-			if d <= 0 {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: fmt.Sprintf("duration %q must be positive, such as \"30d\" (\"\" for a key that never expires)", *req.Duration)}
-			}
-			k.ExpiresAt = ptr(now.Add(d))
-		}
-	}
-	return nil
-}
-
-func (s *Server) modelNames() []string {
-	var names []string
-	for _, d := range s.Gateway.Models(gateway.Caller{}) {
-		names = append(names, d.Name())
-	}
-	return names
 }
 
 func (s *Server) handleKeyGenerate() http.Handler {
@@ -127,21 +71,12 @@ func (s *Server) handleKeyGenerate() http.Handler {
 		if err := decode(r, &req); err != nil {
 			return err
 		}
-		secret := gateway.NewSecret()
+		var secret string
 		if req.Key != nil {
-			if !strings.HasPrefix(*req.Key, "sk-") || len(*req.Key) < 12 {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "a chosen key must start with sk- and be at least 12 characters"}
-			}
 			secret = *req.Key
 		}
-		now := time.Now().UTC()
-		// A custom secret may be issued again once its key is deleted: the
-		// new key gets a new ID, so it owns none of the old key's objects.
-		k := gateway.NewKey(secret, now)
-		if err := s.apply(r.Context(), req, k, now); err != nil {
-			return err
-		}
-		if err := s.Gateway.Store.CreateKey(r.Context(), k); err != nil {
+		k, secret, err := s.Gateway.GenerateKey(r.Context(), secret, req.changes())
+		if err != nil {
 			return err
 		}
 		logger(r.Context()).Info("key generated", "token", k.Token[:12], "key_alias", k.KeyAlias, "models", k.Models)
@@ -149,39 +84,6 @@ func (s *Server) handleKeyGenerate() http.Handler {
 		ki.Key = secret
 		return encode(w, http.StatusOK, ki)
 	})
-}
-
-// tokenOf returns the token (hash) of a key given as the secret ("sk-...")
-// or as its token already.
-func tokenOf(key string) string {
-	if strings.HasPrefix(key, "sk-") {
-		return gateway.HashKey(key)
-	}
-	return key
-}
-
-// findKey resolves a key given as the secret or as its token (hash).
-func (s *Server) findKey(r *http.Request, key string) (*batchgate.Key, error) {
-	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), tokenOf(key))
-	if batchgate.IsNotFound(err) {
-		return nil, errKeyNotFound()
-	}
-	return k, err
-}
-
-// refindKey reads k again, as it is now. A key deleted meanwhile is
-// ENOTFOUND, even when its secret has been issued again: that is another
-// key, with another ID.
-func (s *Server) refindKey(ctx context.Context, k *batchgate.Key) (*batchgate.Key, error) {
-	fresh, err := s.Gateway.Store.FindKeyByToken(ctx, k.Token)
-	if err == nil && fresh.ID != k.ID {
-		return nil, errKeyNotFound()
-	}
-	return fresh, err
-}
-
-func errKeyNotFound() error {
-	return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key", Message: "Key not found."}
 }
 
 // handleKeyInfo answers GET /key/info?key=...; a virtual key may ask about itself only.
@@ -197,13 +99,13 @@ func (s *Server) handleKeyInfo() http.Handler {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required with the master key"}
 		default:
 			var err error
-			if k, err = s.findKey(r, key); err != nil {
+			if k, err = s.Gateway.FindKey(r.Context(), key); err != nil {
 				return err
 			}
 			if !c.Admin() && k.ID != c.Key.ID {
 				// Another tenant's key answers exactly as a missing one: a
 				// virtual key learns nothing about keys it does not hold.
-				return errKeyNotFound()
+				return gateway.ErrKeyNotFound()
 			}
 		}
 		return encode(w, http.StatusOK, map[string]any{"key": k.Token, "info": newKeyInfo(k)})
@@ -215,7 +117,7 @@ func (s *Server) handleKeyInfo() http.Handler {
 func (s *Server) handleKeyList() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		keys, err := s.Gateway.Store.FindKeys(r.Context(), q.Get("user_id"), q.Get("team_id"))
+		keys, err := s.Gateway.FindKeys(r.Context(), q.Get("user_id"), q.Get("team_id"))
 		if err != nil {
 			return err
 		}
@@ -270,31 +172,9 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		if req.Key == nil || *req.Key == "" {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required"}
 		}
-		k, err := s.findKey(r, *req.Key)
+		k, err := s.Gateway.UpdateKey(r.Context(), *req.Key, req.changes())
 		if err != nil {
 			return err
-		}
-		// Read, change and write the key under its lock, so that a
-		// concurrent /key/block (or update) is not overwritten.
-		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
-			if k, err = s.refindKey(ctx, k); err != nil {
-				return err
-			}
-			now := time.Now().UTC()
-			if err := s.apply(ctx, req, k, now); err != nil {
-				return err
-			}
-			k.UpdatedAt = now
-			return s.Gateway.Store.UpdateKey(ctx, k)
-		})
-		if batchgate.IsNotFound(err) { // deleted meanwhile
-			return errKeyNotFound()
-		}
-		if err != nil {
-			return err
-		}
-		if stored, err := s.refindKey(r.Context(), k); err == nil {
-			k = stored // with the spend and budget period as they are now
 		}
 		return encode(w, http.StatusOK, newKeyInfo(k))
 	})
@@ -312,35 +192,8 @@ func (s *Server) handleKeyDelete() http.Handler {
 		if len(req.Keys)+len(req.KeyAliases) == 0 {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "keys", Message: "keys or key_aliases is required"}
 		}
-		var tokens []string
-		for _, key := range req.Keys {
-			k, err := s.findKey(r, key)
-			if err != nil {
-				return err
-			}
-			tokens = append(tokens, k.Token)
-		}
-		if len(req.KeyAliases) > 0 {
-			all, err := s.Gateway.Store.FindKeys(r.Context(), "", "")
-			if err != nil {
-				return err
-			}
-			for _, alias := range req.KeyAliases {
-				found := false
-				for _, k := range all {
-					if k.KeyAlias == alias {
-						tokens, found = append(tokens, k.Token), true
-					}
-				}
-				if !found {
-					return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key_aliases", Message: fmt.Sprintf("No key has alias %q.", alias)}
-				}
-			}
-		}
-		for _, t := range tokens {
-			if err := s.Gateway.Store.DeleteKey(r.Context(), t); err != nil {
-				return err
-			}
+		if err := s.Gateway.DeleteKeys(r.Context(), req.Keys, req.KeyAliases); err != nil {
+			return err
 		}
 		return encode(w, http.StatusOK, map[string]any{"deleted_keys": append(req.Keys, req.KeyAliases...)})
 	})
