@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -52,14 +53,16 @@ func (c BudgetChanges) apply(b *batchgate.Budget, now time.Time) error {
 	return nil
 }
 
-// checkModels refuses model names the config does not define.
+// checkModels checks a model list of a key, user or team. Any names pass,
+// as LiteLLM stores them: names the config does not serve (a LiteLLM
+// deployment's other models), all-proxy-models, all-team-models and
+// wildcards such as "bedrock/*". Access is enforced for the names
+// batchgate serves (batchgate.ModelAllowed, Caller.AllowsModel); only an
+// empty name, which means nothing, is refused.
 func (g *Gateway) checkModels(models []string) error {
 	for _, m := range models {
-		if m == "*" || m == "all-proxy-models" {
-			continue
-		}
-		if _, ok := g.Deployments[m]; !ok {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "models", Message: fmt.Sprintf("Unknown model %q: the config's model names are %v", m, g.modelNames())}
+		if strings.TrimSpace(m) == "" {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: "models", Message: fmt.Sprintf("models must not hold an empty name; the config's model names are %v", g.modelNames())}
 		}
 	}
 	return nil
