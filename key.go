@@ -22,9 +22,24 @@ type Key struct {
 	ExpiresAt *time.Time
 	// Blocked keys are refused on every route until unblocked (LiteLLM's
 	// /key/block and /key/unblock).
-	Blocked   bool
+	Blocked bool
+	KeyLimits
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// KeyLimits are LiteLLM's key settings beyond budgets. The gateway
+// enforces MaxParallelRequests (batches in progress at once), RPMLimit
+// (file uploads and batch creations a minute), AllowedRoutes and, through
+// ExpiresAt, Duration; TPMLimit and SoftBudget are kept and shown.
+type KeyLimits struct {
+	KeyType             string   // LiteLLM's key_type; "" is its "default"
+	Duration            string   // as sent, e.g. "30d" ("": never expires)
+	TPMLimit            *int64   // nil: no limit
+	RPMLimit            *int64   // nil: no limit
+	MaxParallelRequests *int64   // nil: no limit
+	SoftBudget          *float64 // nil: none
+	AllowedRoutes       []string // LiteLLM's routes and route groups; empty: every route
 }
 
 // Expired reports whether the key has expired at now.

@@ -20,6 +20,15 @@ type KeyChanges struct {
 	Metadata *map[string]any
 	Blocked  *bool
 	Budget   BudgetChanges
+	// LiteLLM's limits (batchgate.KeyLimits); nil leaves them as they are.
+	// A key_type other than "default" sets AllowedRoutes to its route
+	// group, as LiteLLM does.
+	KeyType             *string
+	TPMLimit            *int64
+	RPMLimit            *int64
+	MaxParallelRequests *int64
+	SoftBudget          *float64
+	AllowedRoutes       *[]string
 }
 
 // apply copies the changes onto k, checking them.
@@ -59,7 +68,11 @@ func (g *Gateway) applyKey(ctx context.Context, ch KeyChanges, k *batchgate.Key)
 	if err := ch.Budget.apply(&k.Budget, now); err != nil {
 		return err
 	}
+	if err := ch.applyLimits(&k.KeyLimits); err != nil {
+		return err
+	}
 	if ch.Duration != nil {
+		k.Duration = *ch.Duration
 		if *ch.Duration == "" {
 			k.ExpiresAt = nil
 		} else {
@@ -72,6 +85,52 @@ func (g *Gateway) applyKey(ctx context.Context, ch KeyChanges, k *batchgate.Key)
 			}
 			k.ExpiresAt = ptr(now.Add(d))
 		}
+	}
+	return nil
+}
+
+// applyLimits sets LiteLLM's limits, checking them.
+func (ch KeyChanges) applyLimits(l *batchgate.KeyLimits) error {
+	for _, n := range []struct {
+		param string
+		v     *int64
+	}{{"tpm_limit", ch.TPMLimit}, {"rpm_limit", ch.RPMLimit}, {"max_parallel_requests", ch.MaxParallelRequests}} {
+		if n.v != nil && *n.v < 0 {
+			return &batchgate.Error{Code: batchgate.EINVALID, Param: n.param, Message: n.param + " must not be negative"}
+		}
+	}
+	if ch.SoftBudget != nil && *ch.SoftBudget < 0 {
+		return &batchgate.Error{Code: batchgate.EINVALID, Param: "soft_budget", Message: "soft_budget must not be negative"}
+	}
+	if ch.AllowedRoutes != nil {
+		for _, r := range *ch.AllowedRoutes {
+			if strings.TrimSpace(r) == "" {
+				return &batchgate.Error{Code: batchgate.EINVALID, Param: "allowed_routes", Message: "allowed_routes must not hold an empty route"}
+			}
+		}
+		l.AllowedRoutes = *ch.AllowedRoutes
+	}
+	if ch.KeyType != nil {
+		routes, err := checkKeyType(*ch.KeyType)
+		if err != nil {
+			return err
+		}
+		l.KeyType = *ch.KeyType
+		if routes != nil {
+			l.AllowedRoutes = routes
+		}
+	}
+	if ch.TPMLimit != nil {
+		l.TPMLimit = ch.TPMLimit
+	}
+	if ch.RPMLimit != nil {
+		l.RPMLimit = ch.RPMLimit
+	}
+	if ch.MaxParallelRequests != nil {
+		l.MaxParallelRequests = ch.MaxParallelRequests
+	}
+	if ch.SoftBudget != nil {
+		l.SoftBudget = ch.SoftBudget
 	}
 	return nil
 }

@@ -19,6 +19,10 @@ type NewUser struct {
 	// AutoCreateKey creates a key for the user, as LiteLLM does unless
 	// auto_create_key is false.
 	AutoCreateKey bool
+	// KeyDuration and KeyAlias are LiteLLM's duration and key_alias of
+	// /user/new: they apply to the key made for the user.
+	KeyDuration *string
+	KeyAlias    *string
 }
 
 // CreatedUser is what CreateUser made.
@@ -45,6 +49,11 @@ func errUserNotFound(id string) error {
 // a key (LiteLLM's /user/new).
 func (g *Gateway) CreateUser(ctx context.Context, nu NewUser) (*CreatedUser, error) {
 	if err := g.checkModels(nu.Models); err != nil {
+		return nil, err
+	}
+	// Checked before anything is stored: a bad duration creates no user.
+	keyChanges := KeyChanges{Duration: nu.KeyDuration, KeyAlias: nu.KeyAlias}
+	if err := g.applyKey(ctx, keyChanges, &batchgate.Key{}); err != nil {
 		return nil, err
 	}
 	now := g.now()
@@ -82,6 +91,9 @@ func (g *Gateway) CreateUser(ctx context.Context, nu NewUser) (*CreatedUser, err
 		k.UserID = u.UserID
 		if len(teams) == 1 {
 			k.TeamID = teams[0]
+		}
+		if err := g.applyKey(ctx, keyChanges, k); err != nil {
+			return nil, err
 		}
 		if err := g.Store.CreateKey(ctx, k); err != nil {
 			return nil, err

@@ -33,6 +33,9 @@ type Upload struct {
 // but a few chunks of lines per core and the set of custom_ids. An invalid file is
 // rejected with every problem found (up to MaxErrors), each with its line.
 func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Reader) (*batchgate.File, error) {
+	if err := g.checkRate(ctx, c); err != nil {
+		return nil, err
+	}
 	var dep *Deployment
 	if up.Target != "" {
 		var err error

@@ -73,10 +73,12 @@ func TestUsersAndTeams(t *testing.T) {
 			Spend     float64  `json:"spend"`
 		} `json:"user_info"`
 		Keys  []struct{ Token string } `json:"keys"`
-		Teams []string                 `json:"teams"`
+		Teams []struct {
+			TeamID string `json:"team_id"`
+		} `json:"teams"` // team objects, as LiteLLM's
 	}
 	g.ok(master, "GET", "/user/info?user_id=u-bob", nil, &info)
-	if info.UserID != "u-bob" || len(info.Teams) != 1 || info.Teams[0] != "t-ml" {
+	if info.UserID != "u-bob" || len(info.Teams) != 1 || info.Teams[0].TeamID != "t-ml" {
 		t.Errorf("user/info of u-bob = %+v", info)
 	}
 	// The user's key reads its own user (no user_id needed).

@@ -20,15 +20,30 @@ type keyRequest struct {
 	Metadata *map[string]any `json:"metadata"`
 	Blocked  *bool           `json:"blocked"` // as LiteLLM, a key may be created or updated blocked
 	budgetRequest
+	// LiteLLM's limits: null leaves them as they are (as LiteLLM's /key/update).
+	KeyType             *string   `json:"key_type"`
+	TPMLimit            *int64    `json:"tpm_limit"`
+	RPMLimit            *int64    `json:"rpm_limit"`
+	MaxParallelRequests *int64    `json:"max_parallel_requests"`
+	SoftBudget          *float64  `json:"soft_budget"`
+	AllowedRoutes       *[]string `json:"allowed_routes"`
 }
 
-// keyInfo is LiteLLM's key object.
+// keyInfo is LiteLLM's key object: /key/generate's GenerateKeyResponse
+// and the key rows of /key/info, /key/list and /key/update
+// (litellm/proxy/_types.py GenerateKeyResponse, LiteLLM_VerificationToken).
 type keyInfo struct {
-	Key     string `json:"key,omitempty"` // the secret, only in /key/generate's answer
+	// Key is the secret in /key/generate's answer, and the key as sent in
+	// /key/update's; other answers leave it out.
+	Key     string `json:"key,omitempty"`
 	KeyName string `json:"key_name"`
-	Token   string `json:"token"`
+	// Token is the secret's hash, and TokenID repeats it, as LiteLLM's
+	// /key/generate does; /key/info's info leaves both out, as LiteLLM.
+	Token   string `json:"token,omitempty"`
+	TokenID string `json:"token_id,omitempty"`
 	// KeyID names the key for good (files, batches and spend logs show it
-	// as their owner); the token repeats if the same secret is issued again.
+	// as their owner); the token repeats if the same secret is issued
+	// again. batchgate's own field.
 	KeyID    string         `json:"key_id"`
 	KeyAlias *string        `json:"key_alias"`
 	Models   []string       `json:"models"`
@@ -36,17 +51,37 @@ type keyInfo struct {
 	TeamID   *string        `json:"team_id"`
 	Metadata map[string]any `json:"metadata"`
 	budgetInfo
-	Expires   *time.Time `json:"expires"`
-	Blocked   bool       `json:"blocked"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	Duration            *string    `json:"duration"`
+	KeyType             string     `json:"key_type"`
+	TPMLimit            *int64     `json:"tpm_limit"`
+	RPMLimit            *int64     `json:"rpm_limit"`
+	MaxParallelRequests *int64     `json:"max_parallel_requests"`
+	SoftBudget          *float64   `json:"soft_budget"`
+	AllowedRoutes       []string   `json:"allowed_routes"`
+	Expires             *time.Time `json:"expires"`
+	Blocked             bool       `json:"blocked"`
+	// CreatedBy and UpdatedBy are LiteLLM's: only the master key manages
+	// keys, whose user LiteLLM calls "default_user_id".
+	CreatedBy string    `json:"created_by"`
+	UpdatedBy string    `json:"updated_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// masterUserID is the user LiteLLM gives the master key (litellm_proxy_admin_name).
+const masterUserID = "default_user_id"
 
 func newKeyInfo(k *batchgate.Key) keyInfo {
 	ki := keyInfo{
 		KeyName: k.KeyName, Token: k.Token, KeyID: k.ID, KeyAlias: optional(k.KeyAlias), Models: k.Models,
 		UserID: optional(k.UserID), TeamID: optional(k.TeamID), budgetInfo: newBudgetInfo(k.Budget),
-		Metadata: k.Metadata, Expires: k.ExpiresAt, Blocked: k.Blocked, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
+		Duration: optional(k.Duration), KeyType: k.KeyType, TPMLimit: k.TPMLimit, RPMLimit: k.RPMLimit,
+		MaxParallelRequests: k.MaxParallelRequests, SoftBudget: k.SoftBudget, AllowedRoutes: nonNil(k.AllowedRoutes),
+		Metadata: k.Metadata, Expires: k.ExpiresAt, Blocked: k.Blocked, CreatedBy: masterUserID, UpdatedBy: masterUserID,
+		CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
+	}
+	if ki.KeyType == "" {
+		ki.KeyType = "default"
 	}
 	if ki.Models == nil {
 		ki.Models = []string{}
@@ -62,6 +97,8 @@ func (req keyRequest) changes() gateway.KeyChanges {
 	return gateway.KeyChanges{
 		Models: req.Models, UserID: req.UserID, TeamID: req.TeamID, KeyAlias: req.KeyAlias, Duration: req.Duration,
 		Metadata: req.Metadata, Blocked: req.Blocked, Budget: req.budgetRequest.changes(),
+		KeyType: req.KeyType, TPMLimit: req.TPMLimit, RPMLimit: req.RPMLimit, MaxParallelRequests: req.MaxParallelRequests,
+		SoftBudget: req.SoftBudget, AllowedRoutes: req.AllowedRoutes,
 	}
 }
 
@@ -81,12 +118,15 @@ func (s *Server) handleKeyGenerate() http.Handler {
 		}
 		logger(r.Context()).Info("key generated", "token", k.Token[:12], "key_alias", k.KeyAlias, "models", k.Models)
 		ki := newKeyInfo(k)
-		ki.Key = secret
+		ki.Key, ki.TokenID = secret, k.Token
 		return encode(w, http.StatusOK, ki)
 	})
 }
 
-// handleKeyInfo answers GET /key/info?key=...; a virtual key may ask about itself only.
+// handleKeyInfo answers GET /key/info?key=... as LiteLLM's info_key_fn:
+// {"key": the key asked about, as sent, "info": its row without the token}.
+// Without ?key= a key asks about itself ("key" is then its token); a
+// virtual key may ask about itself only.
 func (s *Server) handleKeyInfo() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		c := caller(r)
@@ -94,9 +134,9 @@ func (s *Server) handleKeyInfo() http.Handler {
 		var k *batchgate.Key
 		switch {
 		case key == "" && c.Key != nil:
-			k = c.Key
+			k, key = c.Key, c.Key.Token
 		case key == "":
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required with the master key"}
+			return encode(w, http.StatusOK, map[string]any{"key": gateway.HashKey(s.MasterKey), "info": s.masterKeyInfo()})
 		default:
 			var err error
 			if k, err = s.Gateway.FindKey(r.Context(), key); err != nil {
@@ -108,8 +148,20 @@ func (s *Server) handleKeyInfo() http.Handler {
 				return gateway.ErrKeyNotFound()
 			}
 		}
-		return encode(w, http.StatusOK, map[string]any{"key": k.Token, "info": newKeyInfo(k)})
+		info := newKeyInfo(k)
+		info.Token = "" // as LiteLLM: the key is "key", outside info
+		return encode(w, http.StatusOK, map[string]any{"key": key, "info": info})
 	})
+}
+
+// masterKeyInfo is the master key's /key/info: it has no stored row, so
+// its info says what it is: every model, every route, no budget, LiteLLM's
+// proxy admin user.
+func (s *Server) masterKeyInfo() keyInfo {
+	return keyInfo{
+		KeyName: gateway.MaskKey(s.MasterKey), Models: []string{}, UserID: ptr(masterUserID), Metadata: map[string]any{},
+		KeyType: "default", AllowedRoutes: []string{}, CreatedBy: masterUserID, UpdatedBy: masterUserID,
+	}
 }
 
 // handleKeyList answers GET /key/list as LiteLLM does: tokens, or full
@@ -176,7 +228,9 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, newKeyInfo(k))
+		ki := newKeyInfo(k)
+		ki.Key = *req.Key // as LiteLLM's update_key_fn: {"key": the key as sent, ...its row}
+		return encode(w, http.StatusOK, ki)
 	})
 }
 

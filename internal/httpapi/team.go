@@ -58,6 +58,15 @@ type member struct {
 	Role   string `json:"role"`
 }
 
+// teamMembership is LiteLLM's LiteLLM_TeamMembership.
+type teamMembership struct {
+	UserID             string  `json:"user_id"`
+	TeamID             string  `json:"team_id"`
+	BudgetID           *string `json:"budget_id"`
+	Spend              float64 `json:"spend"`
+	LiteLLMBudgetTable any     `json:"litellm_budget_table"` // always null
+}
+
 type teamInfo struct {
 	TeamID           string         `json:"team_id"`
 	TeamAlias        *string        `json:"team_alias"`
@@ -144,10 +153,18 @@ func (s *Server) handleTeamInfo() http.Handler {
 			return err
 		}
 		infos := []keyInfo{}
+		spend := map[string]float64{} // by user: the spend of the member's keys in the team
 		for _, k := range keys {
 			infos = append(infos, newKeyInfo(k))
+			spend[k.UserID] += k.Spend
 		}
-		return encode(w, http.StatusOK, map[string]any{"team_id": t.TeamID, "team_info": newTeamInfo(t), "keys": infos})
+		// LiteLLM's team_memberships (LiteLLM_TeamMembership); batchgate has
+		// no per-member budgets, so budget_id and litellm_budget_table are null.
+		memberships := []teamMembership{}
+		for _, m := range t.Members {
+			memberships = append(memberships, teamMembership{UserID: m.UserID, TeamID: t.TeamID, Spend: spend[m.UserID]})
+		}
+		return encode(w, http.StatusOK, map[string]any{"team_id": t.TeamID, "team_info": newTeamInfo(t), "keys": infos, "team_memberships": memberships})
 	})
 }
 

@@ -41,6 +41,8 @@ func (s *Server) handleUserNew() http.Handler {
 			Metadata      map[string]any `json:"metadata"`
 			Teams         []string       `json:"teams"`
 			AutoCreateKey *bool          `json:"auto_create_key"`
+			Duration      *string        `json:"duration"`  // of the user's key, as LiteLLM
+			KeyAlias      *string        `json:"key_alias"` // of the user's key, as LiteLLM
 			budgetRequest
 		}
 		if err := decode(r, &req); err != nil {
@@ -48,7 +50,7 @@ func (s *Server) handleUserNew() http.Handler {
 		}
 		cu, err := s.Gateway.CreateUser(r.Context(), gateway.NewUser{UserID: req.UserID, UserEmail: req.UserEmail, UserAlias: req.UserAlias,
 			Models: req.Models, Metadata: req.Metadata, Teams: req.Teams, Budget: req.budgetRequest.changes(),
-			AutoCreateKey: req.AutoCreateKey == nil || *req.AutoCreateKey})
+			AutoCreateKey: req.AutoCreateKey == nil || *req.AutoCreateKey, KeyDuration: req.Duration, KeyAlias: req.KeyAlias})
 		if err != nil {
 			return err
 		}
@@ -57,7 +59,9 @@ func (s *Server) handleUserNew() http.Handler {
 			"models": nonNil(u.Models), "max_budget": u.MaxBudget, "spend": u.Spend, "budget_duration": optional(u.BudgetDuration),
 			"teams": nonNil(cu.Teams), "metadata": newUserInfo(u).Metadata}
 		if k := cu.Key; k != nil {
-			out["key"], out["token"], out["key_id"], out["key_name"] = cu.Secret, k.Token, k.ID, k.KeyName
+			// As LiteLLM's NewUserResponse: the key's fields next to the user's.
+			out["key"], out["token"], out["token_id"], out["key_id"], out["key_name"] = cu.Secret, k.Token, k.Token, k.ID, k.KeyName
+			out["key_alias"], out["duration"], out["expires"] = optional(k.KeyAlias), optional(k.Duration), k.ExpiresAt
 		}
 		return encode(w, http.StatusOK, out)
 	})
@@ -89,14 +93,15 @@ func (s *Server) handleUserInfo() http.Handler {
 		for _, k := range keys {
 			infos = append(infos, newKeyInfo(k))
 		}
+		// The user's teams, as LiteLLM's user_info lists them: team objects
+		// (litellm/proxy/_types.py UserInfoResponse.teams).
 		all, err := s.Gateway.UserTeams(r.Context(), id, keys)
 		if err != nil {
 			return err
 		}
-		// Team ids, as the console reads them (LiteLLM lists team objects).
-		teams := []string{}
+		teams := []teamInfo{}
 		for _, t := range all {
-			teams = append(teams, t.TeamID)
+			teams = append(teams, newTeamInfo(t))
 		}
 		return encode(w, http.StatusOK, map[string]any{"user_id": u.UserID, "user_info": newUserInfo(u), "keys": infos, "teams": teams})
 	})
