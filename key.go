@@ -2,6 +2,7 @@ package batchgate
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -21,26 +22,76 @@ type Key struct {
 	ExpiresAt *time.Time
 	// Blocked keys are refused on every route until unblocked (LiteLLM's
 	// /key/block and /key/unblock).
-	Blocked   bool
+	Blocked bool
+	KeyLimits
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// KeyLimits are LiteLLM's key settings beyond budgets. The gateway
+// enforces MaxParallelRequests (batches in progress at once), RPMLimit
+// (file uploads and batch creations a minute), AllowedRoutes and, through
+// ExpiresAt, Duration; TPMLimit and SoftBudget are kept and shown.
+type KeyLimits struct {
+	KeyType             string   // LiteLLM's key_type; "" is its "default"
+	Duration            string   // as sent, e.g. "30d" ("": never expires)
+	TPMLimit            *int64   // nil: no limit
+	RPMLimit            *int64   // nil: no limit
+	MaxParallelRequests *int64   // nil: no limit
+	SoftBudget          *float64 // nil: none
+	AllowedRoutes       []string // LiteLLM's routes and route groups; empty: every route
 }
 
 // Expired reports whether the key has expired at now.
 func (k *Key) Expired(now time.Time) bool { return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) }
 
+// LiteLLM's special model names (litellm/proxy/_types.py SpecialModelNames).
+const (
+	AllProxyModels = "all-proxy-models" // every model the proxy serves
+	AllTeamModels  = "all-team-models"  // a key's: the models of its team
+)
+
 // ModelAllowed reports whether a model list (of a key, user or team)
-// allows model name m. An empty list allows every model, as in LiteLLM.
+// allows model name m, as LiteLLM's _check_model_access_helper does
+// (litellm/proxy/auth/auth_checks.py): an empty list, "*" and
+// "all-proxy-models" allow every model; a name with "*" is a pattern ("*"
+// matches any run of characters) matched against m and against
+// "bedrock/"+m, every batchgate model being a Bedrock one, so that
+// "bedrock/*" allows them all as it does LiteLLM's Bedrock models. Other
+// names must equal m; names batchgate does not serve (LiteLLM's other
+// models) are kept and match nothing here.
 func ModelAllowed(models []string, m string) bool {
 	if len(models) == 0 {
 		return true
 	}
 	for _, x := range models {
-		if x == m || x == "*" || x == "all-proxy-models" {
+		switch {
+		case x == m || x == "*" || x == AllProxyModels:
+			return true
+		case strings.Contains(x, "*") && (matchPattern(x, m) || (!strings.HasPrefix(m, "bedrock/") && matchPattern(x, "bedrock/"+m))):
 			return true
 		}
 	}
 	return false
+}
+
+// matchPattern reports whether s matches pattern, where "*" matches any
+// run of characters and everything else itself.
+func matchPattern(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return len(parts) > 1 && strings.HasSuffix(s, last)
 }
 
 // KeyStore keeps virtual keys; it is part of Store.

@@ -252,7 +252,7 @@ try {
   await until('the user row', async () => (await page.getByTestId('users-table').textContent()).includes('Ann Lee'), 10000);
   const ann = await api(master, '/user/info?user_id=ann');
   assert.equal(ann.status, 200);
-  assert.deepEqual(ann.data.teams, ['research']);
+  assert.deepEqual(ann.data.teams.map((t) => t.team_id), ['research']); // team objects, as LiteLLM's /user/info
   await page.getByTestId('nav-teams').click();
   await until('the team row', async () => (await page.getByTestId('teams-table').textContent()).includes('Research'), 10000);
   await page.getByTestId('teams-table').locator('tr', { hasText: 'Research' }).click();

@@ -69,6 +69,9 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	if req.InputFileID == "" {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: "input_file_id is required"}
 	}
+	if err := g.checkRate(ctx, c); err != nil {
+		return nil, err
+	}
 	if req.CompletionWindow == "" {
 		req.CompletionWindow = "24h"
 	}

@@ -20,7 +20,7 @@ const budgetLock = "budget"
 // from checking until release is called, which the caller does once the
 // batch, with its reservation, is stored. release may be called twice.
 func (g *Gateway) holdBudgets(ctx context.Context, c Caller, cost float64) (release func(), err error) {
-	if !c.budgeted() {
+	if !c.budgeted() && !c.parallelLimited() {
 		return func() {}, nil
 	}
 	// WithLock holds the lock for as long as its fn runs: fn checks, then
@@ -35,6 +35,9 @@ func (g *Gateway) holdBudgets(ctx context.Context, c Caller, cost float64) (rele
 			}
 		}()
 		result <- g.Store.WithLock(ctx, budgetLock, func(ctx context.Context) error {
+			if err := g.checkParallel(ctx, c); err != nil {
+				return err
+			}
 			if err := g.checkBudgets(ctx, c, cost); err != nil {
 				return err
 			}

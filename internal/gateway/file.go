@@ -33,6 +33,9 @@ type Upload struct {
 // but a few chunks of lines per core and the set of custom_ids. An invalid file is
 // rejected with every problem found (up to MaxErrors), each with its line.
 func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Reader) (*batchgate.File, error) {
+	if err := g.checkRate(ctx, c); err != nil {
+		return nil, err
+	}
 	var dep *Deployment
 	if up.Target != "" {
 		var err error
@@ -384,4 +387,10 @@ func kindStream(kind string) int {
 		return 0
 	}
 	return 1
+}
+
+// FindFiles lists the caller's files with the given purpose ("": any), in
+// the page's order.
+func (g *Gateway) FindFiles(ctx context.Context, c Caller, purpose string, page batchgate.Page) ([]*batchgate.File, error) {
+	return g.Store.FindFiles(ctx, batchgate.FileFilter{Scope: c.Scope, Purpose: purpose, Page: page})
 }

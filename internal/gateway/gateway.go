@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -123,7 +124,16 @@ func (c Caller) AllowsModel(name string) bool {
 	if c.Key == nil {
 		return true
 	}
-	if !batchgate.ModelAllowed(c.Key.Models, name) {
+	keyModels := c.Key.Models
+	if slices.Contains(keyModels, batchgate.AllTeamModels) {
+		// LiteLLM's all-team-models: the key has its team's models (none
+		// without a team, an empty list: every model).
+		keyModels = nil
+		if c.Team != nil {
+			keyModels = c.Team.Models
+		}
+	}
+	if !batchgate.ModelAllowed(keyModels, name) {
 		return false
 	}
 	if c.User != nil && !batchgate.ModelAllowed(c.User.Models, name) {

@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/gateway"
 )
 
 // LiteLLM's routes that change a team, a user or a key after creation:
@@ -21,23 +19,9 @@ type ownerUpdate struct {
 	budgetRequest
 }
 
-// check refuses unknown model names, as /team/new and /user/new do.
-func (u ownerUpdate) check(s *Server) error {
-	if u.Models == nil {
-		return nil
-	}
-	return s.checkModels(*u.Models)
-}
-
-// apply sets the fields sent on a team's or a user's models, metadata and budget.
-func (u ownerUpdate) apply(models *[]string, metadata *map[string]any, b *batchgate.Budget, now time.Time) error {
-	if u.Models != nil {
-		*models = *u.Models
-	}
-	if u.Metadata != nil {
-		*metadata = *u.Metadata
-	}
-	return u.budgetRequest.apply(b, now)
+// changes returns the request's fields for the gateway.
+func (u ownerUpdate) changes() gateway.OwnerChanges {
+	return gateway.OwnerChanges{Models: u.Models, Metadata: u.Metadata, Budget: u.budgetRequest.changes()}
 }
 
 // handleTeamUpdate answers POST /team/update. As LiteLLM, fields left out
@@ -54,38 +38,9 @@ func (s *Server) handleTeamUpdate() http.Handler {
 		if err := decode(r, &req); err != nil {
 			return err
 		}
-		if req.TeamID == "" {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "team_id", Message: "team_id is required"}
-		}
-		if err := req.check(s); err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		var t *batchgate.Team
-		// Under the team's lock, as /team/member_add: a concurrent
-		// member_add must not lose its members to this read-modify-write.
-		err := s.Gateway.Store.WithLock(r.Context(), "team:"+req.TeamID, func(ctx context.Context) error {
-			var err error
-			if t, err = s.Gateway.Store.FindTeamByID(ctx, req.TeamID); err != nil {
-				return err
-			}
-			if req.TeamAlias != nil {
-				t.TeamAlias = *req.TeamAlias
-			}
-			if err := req.apply(&t.Models, &t.Metadata, &t.Budget, now); err != nil {
-				return err
-			}
-			t.UpdatedAt = now
-			return s.Gateway.Store.UpdateTeam(ctx, t)
-		})
-		if batchgate.IsNotFound(err) {
-			return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "team_id", Message: fmt.Sprintf("Team %q not found.", req.TeamID)}
-		}
+		t, err := s.Gateway.UpdateTeam(r.Context(), req.TeamID, gateway.TeamChanges{TeamAlias: req.TeamAlias, OwnerChanges: req.changes()})
 		if err != nil {
 			return err
-		}
-		if stored, err := s.Gateway.Store.FindTeamByID(r.Context(), t.TeamID); err == nil {
-			t = stored // with the spend and budget period as they are now
 		}
 		logger(r.Context()).Info("team updated", "team_id", t.TeamID, "models", t.Models)
 		return encode(w, http.StatusOK, map[string]any{"team_id": t.TeamID, "data": newTeamInfo(t)})
@@ -107,39 +62,9 @@ func (s *Server) handleUserUpdate() http.Handler {
 		if err := decode(r, &req); err != nil {
 			return err
 		}
-		if req.UserID == "" {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "user_id", Message: "user_id is required"}
-		}
-		if err := req.check(s); err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		var u *batchgate.User
-		err := s.Gateway.Store.WithLock(r.Context(), "user:"+req.UserID, func(ctx context.Context) error {
-			var err error
-			if u, err = s.Gateway.Store.FindUserByID(ctx, req.UserID); err != nil {
-				return err
-			}
-			if req.UserEmail != nil {
-				u.UserEmail = *req.UserEmail
-			}
-			if req.UserAlias != nil {
-				u.UserAlias = *req.UserAlias
-			}
-			if err := req.apply(&u.Models, &u.Metadata, &u.Budget, now); err != nil {
-				return err
-			}
-			u.UpdatedAt = now
-			return s.Gateway.Store.UpdateUser(ctx, u)
-		})
-		if batchgate.IsNotFound(err) {
-			return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "user_id", Message: fmt.Sprintf("User %q not found.", req.UserID)}
-		}
+		u, err := s.Gateway.UpdateUser(r.Context(), req.UserID, gateway.UserChanges{UserEmail: req.UserEmail, UserAlias: req.UserAlias, OwnerChanges: req.changes()})
 		if err != nil {
 			return err
-		}
-		if stored, err := s.Gateway.Store.FindUserByID(r.Context(), u.UserID); err == nil {
-			u = stored
 		}
 		logger(r.Context()).Info("user updated", "user_id", u.UserID, "models", u.Models)
 		return encode(w, http.StatusOK, map[string]any{"user_id": u.UserID, "data": newUserInfo(u)})
@@ -161,26 +86,9 @@ func (s *Server) handleKeyBlock(blocked bool) http.Handler {
 		if req.Key == "" {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required"}
 		}
-		k, err := s.findKey(r, req.Key)
+		k, err := s.Gateway.BlockKey(r.Context(), req.Key, blocked)
 		if err != nil {
 			return err
-		}
-		// Under the key's lock, as /key/update: neither overwrites the other.
-		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
-			if k, err = s.refindKey(ctx, k); err != nil {
-				return err
-			}
-			k.Blocked, k.UpdatedAt = blocked, time.Now().UTC()
-			return s.Gateway.Store.UpdateKey(ctx, k)
-		})
-		if batchgate.IsNotFound(err) { // deleted meanwhile
-			return errKeyNotFound()
-		}
-		if err != nil {
-			return err
-		}
-		if stored, err := s.refindKey(r.Context(), k); err == nil {
-			k = stored
 		}
 		logger(r.Context()).Info("key blocked", "token", k.Token[:min(12, len(k.Token))], "blocked", k.Blocked)
 		return encode(w, http.StatusOK, newKeyInfo(k))

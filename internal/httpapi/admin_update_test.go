@@ -108,7 +108,7 @@ func TestTeamUpdate(t *testing.T) {
 		t.Errorf("/v1/models after models [] = %v", got)
 	}
 
-	// Refusals: an unknown team, no team_id, an unknown model, a negative budget.
+	// Refusals: an unknown team, no team_id, an empty model name, a negative budget.
 	if r := g.json(master, "POST", "/team/update", map[string]any{"team_id": "t-none", "max_budget": 1}); r.status != 404 {
 		t.Errorf("update of a missing team: %d %s", r.status, r.body)
 	} else {
@@ -116,7 +116,7 @@ func TestTeamUpdate(t *testing.T) {
 	}
 	for _, body := range []map[string]any{
 		{"models": []string{model}},
-		{"team_id": "t-up", "models": []string{"gpt-nothing"}},
+		{"team_id": "t-up", "models": []string{""}},
 		{"team_id": "t-up", "max_budget": -1},
 		{"team_id": "t-up", "budget_duration": "soon"},
 	} {
@@ -187,7 +187,7 @@ func TestUserUpdate(t *testing.T) {
 	}
 	for _, body := range []map[string]any{
 		{"models": []string{model}},
-		{"user_id": "u-up", "models": []string{"gpt-nothing"}},
+		{"user_id": "u-up", "models": []string{""}},
 		{"user_id": "u-up", "max_budget": "lots"},
 	} {
 		if r := g.json(master, "POST", "/user/update", body); r.status != 400 {

@@ -31,6 +31,9 @@ func (s *Server) auth(next http.Handler) http.Handler {
 		if err != nil {
 			return err
 		}
+		if err := c.CheckRoute(r.URL.Path); err != nil { // LiteLLM's allowed_routes
+			return err
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyCaller, c)))
 		return nil
 	})

@@ -194,7 +194,7 @@ func (s *Server) handleFileList() http.Handler {
 		}
 		want := page.Limit
 		page.Limit++ // one more, to know whether there are more
-		files, err := s.Gateway.Store.FindFiles(r.Context(), batchgate.FileFilter{Scope: caller(r).Scope, Purpose: r.URL.Query().Get("purpose"), Page: page})
+		files, err := s.Gateway.FindFiles(r.Context(), caller(r), r.URL.Query().Get("purpose"), page)
 		if err != nil {
 			return err
 		}

@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -23,15 +20,30 @@ type keyRequest struct {
 	Metadata *map[string]any `json:"metadata"`
 	Blocked  *bool           `json:"blocked"` // as LiteLLM, a key may be created or updated blocked
 	budgetRequest
+	// LiteLLM's limits: null leaves them as they are (as LiteLLM's /key/update).
+	KeyType             *string   `json:"key_type"`
+	TPMLimit            *int64    `json:"tpm_limit"`
+	RPMLimit            *int64    `json:"rpm_limit"`
+	MaxParallelRequests *int64    `json:"max_parallel_requests"`
+	SoftBudget          *float64  `json:"soft_budget"`
+	AllowedRoutes       *[]string `json:"allowed_routes"`
 }
 
-// keyInfo is LiteLLM's key object.
+// keyInfo is LiteLLM's key object: /key/generate's GenerateKeyResponse
+// and the key rows of /key/info, /key/list and /key/update
+// (litellm/proxy/_types.py GenerateKeyResponse, LiteLLM_VerificationToken).
 type keyInfo struct {
-	Key     string `json:"key,omitempty"` // the secret, only in /key/generate's answer
+	// Key is the secret in /key/generate's answer, and the key as sent in
+	// /key/update's; other answers leave it out.
+	Key     string `json:"key,omitempty"`
 	KeyName string `json:"key_name"`
-	Token   string `json:"token"`
+	// Token is the secret's hash, and TokenID repeats it, as LiteLLM's
+	// /key/generate does; /key/info's info leaves both out, as LiteLLM.
+	Token   string `json:"token,omitempty"`
+	TokenID string `json:"token_id,omitempty"`
 	// KeyID names the key for good (files, batches and spend logs show it
-	// as their owner); the token repeats if the same secret is issued again.
+	// as their owner); the token repeats if the same secret is issued
+	// again. batchgate's own field.
 	KeyID    string         `json:"key_id"`
 	KeyAlias *string        `json:"key_alias"`
 	Models   []string       `json:"models"`
@@ -39,17 +51,37 @@ type keyInfo struct {
 	TeamID   *string        `json:"team_id"`
 	Metadata map[string]any `json:"metadata"`
 	budgetInfo
-	Expires   *time.Time `json:"expires"`
-	Blocked   bool       `json:"blocked"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	Duration            *string    `json:"duration"`
+	KeyType             string     `json:"key_type"`
+	TPMLimit            *int64     `json:"tpm_limit"`
+	RPMLimit            *int64     `json:"rpm_limit"`
+	MaxParallelRequests *int64     `json:"max_parallel_requests"`
+	SoftBudget          *float64   `json:"soft_budget"`
+	AllowedRoutes       []string   `json:"allowed_routes"`
+	Expires             *time.Time `json:"expires"`
+	Blocked             bool       `json:"blocked"`
+	// CreatedBy and UpdatedBy are LiteLLM's: only the master key manages
+	// keys, whose user LiteLLM calls "default_user_id".
+	CreatedBy string    `json:"created_by"`
+	UpdatedBy string    `json:"updated_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// masterUserID is the user LiteLLM gives the master key (litellm_proxy_admin_name).
+const masterUserID = "default_user_id"
 
 func newKeyInfo(k *batchgate.Key) keyInfo {
 	ki := keyInfo{
 		KeyName: k.KeyName, Token: k.Token, KeyID: k.ID, KeyAlias: optional(k.KeyAlias), Models: k.Models,
 		UserID: optional(k.UserID), TeamID: optional(k.TeamID), budgetInfo: newBudgetInfo(k.Budget),
-		Metadata: k.Metadata, Expires: k.ExpiresAt, Blocked: k.Blocked, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
+		Duration: optional(k.Duration), KeyType: k.KeyType, TPMLimit: k.TPMLimit, RPMLimit: k.RPMLimit,
+		MaxParallelRequests: k.MaxParallelRequests, SoftBudget: k.SoftBudget, AllowedRoutes: nonNil(k.AllowedRoutes),
+		Metadata: k.Metadata, Expires: k.ExpiresAt, Blocked: k.Blocked, CreatedBy: masterUserID, UpdatedBy: masterUserID,
+		CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt,
+	}
+	if ki.KeyType == "" {
+		ki.KeyType = "default"
 	}
 	if ki.Models == nil {
 		ki.Models = []string{}
@@ -60,65 +92,14 @@ func newKeyInfo(k *batchgate.Key) keyInfo {
 	return ki
 }
 
-// apply copies the request's fields onto k, checking them.
-func (s *Server) apply(ctx context.Context, req keyRequest, k *batchgate.Key, now time.Time) error {
-	if req.Models != nil {
-		if err := s.checkModels(*req.Models); err != nil {
-			return err
-		}
-		k.Models = *req.Models
+// changes returns the request's fields for the gateway.
+func (req keyRequest) changes() gateway.KeyChanges {
+	return gateway.KeyChanges{
+		Models: req.Models, UserID: req.UserID, TeamID: req.TeamID, KeyAlias: req.KeyAlias, Duration: req.Duration,
+		Metadata: req.Metadata, Blocked: req.Blocked, Budget: req.budgetRequest.changes(),
+		KeyType: req.KeyType, TPMLimit: req.TPMLimit, RPMLimit: req.RPMLimit, MaxParallelRequests: req.MaxParallelRequests,
+		SoftBudget: req.SoftBudget, AllowedRoutes: req.AllowedRoutes,
 	}
-	if req.UserID != nil {
-		k.UserID = *req.UserID
-	}
-	if req.TeamID != nil {
-		// A key is never attached to a team that does not exist: its budget
-		// and model limits would silently not apply (LiteLLM refuses it too
-		// once key generation settings are on: "Unable to find team object").
-		if *req.TeamID != "" && *req.TeamID != k.TeamID {
-			if _, err := s.Gateway.Store.FindTeamByID(ctx, *req.TeamID); batchgate.IsNotFound(err) {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "team_id", Message: fmt.Sprintf("Team %q does not exist; create it with /team/new first.", *req.TeamID)}
-			} else if err != nil {
-				return err
-			}
-		}
-		k.TeamID = *req.TeamID
-	}
-	if req.KeyAlias != nil {
-		k.KeyAlias = *req.KeyAlias
-	}
-	if req.Metadata != nil {
-		k.Metadata = *req.Metadata
-	}
-	if req.Blocked != nil {
-		k.Blocked = *req.Blocked
-	}
-	if err := req.budgetRequest.apply(&k.Budget, now); err != nil {
-		return err
-	}
-	if req.Duration != nil {
-		if *req.Duration == "" {
-			k.ExpiresAt = nil
-		} else {
-			d, err := batchgate.ParseDuration(*req.Duration)
-			if err != nil {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: "duration: " + err.Error()}
-			}
-			if d <= 0 {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "duration", Message: fmt.Sprintf("duration %q must be positive, such as \"30d\" (\"\" for a key that never expires)", *req.Duration)}
-			}
-			k.ExpiresAt = ptr(now.Add(d))
-		}
-	}
-	return nil
-}
-
-func (s *Server) modelNames() []string {
-	var names []string
-	for _, d := range s.Gateway.Models(gateway.Caller{}) {
-		names = append(names, d.Name())
-	}
-	return names
 }
 
 func (s *Server) handleKeyGenerate() http.Handler {
@@ -127,64 +108,25 @@ func (s *Server) handleKeyGenerate() http.Handler {
 		if err := decode(r, &req); err != nil {
 			return err
 		}
-		secret := gateway.NewSecret()
+		var secret string
 		if req.Key != nil {
-			if !strings.HasPrefix(*req.Key, "sk-") || len(*req.Key) < 12 {
-				return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "a chosen key must start with sk- and be at least 12 characters"}
-			}
 			secret = *req.Key
 		}
-		now := time.Now().UTC()
-		// A custom secret may be issued again once its key is deleted: the
-		// new key gets a new ID, so it owns none of the old key's objects.
-		k := gateway.NewKey(secret, now)
-		if err := s.apply(r.Context(), req, k, now); err != nil {
-			return err
-		}
-		if err := s.Gateway.Store.CreateKey(r.Context(), k); err != nil {
+		k, secret, err := s.Gateway.GenerateKey(r.Context(), secret, req.changes())
+		if err != nil {
 			return err
 		}
 		logger(r.Context()).Info("key generated", "token", k.Token[:12], "key_alias", k.KeyAlias, "models", k.Models)
 		ki := newKeyInfo(k)
-		ki.Key = secret
+		ki.Key, ki.TokenID = secret, k.Token
 		return encode(w, http.StatusOK, ki)
 	})
 }
 
-// tokenOf returns the token (hash) of a key given as the secret ("sk-...")
-// or as its token already.
-func tokenOf(key string) string {
-	if strings.HasPrefix(key, "sk-") {
-		return gateway.HashKey(key)
-	}
-	return key
-}
-
-// findKey resolves a key given as the secret or as its token (hash).
-func (s *Server) findKey(r *http.Request, key string) (*batchgate.Key, error) {
-	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), tokenOf(key))
-	if batchgate.IsNotFound(err) {
-		return nil, errKeyNotFound()
-	}
-	return k, err
-}
-
-// refindKey reads k again, as it is now. A key deleted meanwhile is
-// ENOTFOUND, even when its secret has been issued again: that is another
-// key, with another ID.
-func (s *Server) refindKey(ctx context.Context, k *batchgate.Key) (*batchgate.Key, error) {
-	fresh, err := s.Gateway.Store.FindKeyByToken(ctx, k.Token)
-	if err == nil && fresh.ID != k.ID {
-		return nil, errKeyNotFound()
-	}
-	return fresh, err
-}
-
-func errKeyNotFound() error {
-	return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key", Message: "Key not found."}
-}
-
-// handleKeyInfo answers GET /key/info?key=...; a virtual key may ask about itself only.
+// handleKeyInfo answers GET /key/info?key=... as LiteLLM's info_key_fn:
+// {"key": the key asked about, as sent, "info": its row without the token}.
+// Without ?key= a key asks about itself ("key" is then its token); a
+// virtual key may ask about itself only.
 func (s *Server) handleKeyInfo() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		c := caller(r)
@@ -192,22 +134,34 @@ func (s *Server) handleKeyInfo() http.Handler {
 		var k *batchgate.Key
 		switch {
 		case key == "" && c.Key != nil:
-			k = c.Key
+			k, key = c.Key, c.Key.Token
 		case key == "":
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required with the master key"}
+			return encode(w, http.StatusOK, map[string]any{"key": gateway.HashKey(s.MasterKey), "info": s.masterKeyInfo()})
 		default:
 			var err error
-			if k, err = s.findKey(r, key); err != nil {
+			if k, err = s.Gateway.FindKey(r.Context(), key); err != nil {
 				return err
 			}
 			if !c.Admin() && k.ID != c.Key.ID {
 				// Another tenant's key answers exactly as a missing one: a
 				// virtual key learns nothing about keys it does not hold.
-				return errKeyNotFound()
+				return gateway.ErrKeyNotFound()
 			}
 		}
-		return encode(w, http.StatusOK, map[string]any{"key": k.Token, "info": newKeyInfo(k)})
+		info := newKeyInfo(k)
+		info.Token = "" // as LiteLLM: the key is "key", outside info
+		return encode(w, http.StatusOK, map[string]any{"key": key, "info": info})
 	})
+}
+
+// masterKeyInfo is the master key's /key/info: it has no stored row, so
+// its info says what it is: every model, every route, no budget, LiteLLM's
+// proxy admin user.
+func (s *Server) masterKeyInfo() keyInfo {
+	return keyInfo{
+		KeyName: gateway.MaskKey(s.MasterKey), Models: []string{}, UserID: ptr(masterUserID), Metadata: map[string]any{},
+		KeyType: "default", AllowedRoutes: []string{}, CreatedBy: masterUserID, UpdatedBy: masterUserID,
+	}
 }
 
 // handleKeyList answers GET /key/list as LiteLLM does: tokens, or full
@@ -215,7 +169,7 @@ func (s *Server) handleKeyInfo() http.Handler {
 func (s *Server) handleKeyList() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		keys, err := s.Gateway.Store.FindKeys(r.Context(), q.Get("user_id"), q.Get("team_id"))
+		keys, err := s.Gateway.FindKeys(r.Context(), q.Get("user_id"), q.Get("team_id"))
 		if err != nil {
 			return err
 		}
@@ -270,33 +224,13 @@ func (s *Server) handleKeyUpdate() http.Handler {
 		if req.Key == nil || *req.Key == "" {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "key", Message: "key is required"}
 		}
-		k, err := s.findKey(r, *req.Key)
+		k, err := s.Gateway.UpdateKey(r.Context(), *req.Key, req.changes())
 		if err != nil {
 			return err
 		}
-		// Read, change and write the key under its lock, so that a
-		// concurrent /key/block (or update) is not overwritten.
-		err = s.Gateway.Store.WithLock(r.Context(), "key:"+k.Token, func(ctx context.Context) error {
-			if k, err = s.refindKey(ctx, k); err != nil {
-				return err
-			}
-			now := time.Now().UTC()
-			if err := s.apply(ctx, req, k, now); err != nil {
-				return err
-			}
-			k.UpdatedAt = now
-			return s.Gateway.Store.UpdateKey(ctx, k)
-		})
-		if batchgate.IsNotFound(err) { // deleted meanwhile
-			return errKeyNotFound()
-		}
-		if err != nil {
-			return err
-		}
-		if stored, err := s.refindKey(r.Context(), k); err == nil {
-			k = stored // with the spend and budget period as they are now
-		}
-		return encode(w, http.StatusOK, newKeyInfo(k))
+		ki := newKeyInfo(k)
+		ki.Key = *req.Key // as LiteLLM's update_key_fn: {"key": the key as sent, ...its row}
+		return encode(w, http.StatusOK, ki)
 	})
 }
 
@@ -312,35 +246,8 @@ func (s *Server) handleKeyDelete() http.Handler {
 		if len(req.Keys)+len(req.KeyAliases) == 0 {
 			return &batchgate.Error{Code: batchgate.EINVALID, Param: "keys", Message: "keys or key_aliases is required"}
 		}
-		var tokens []string
-		for _, key := range req.Keys {
-			k, err := s.findKey(r, key)
-			if err != nil {
-				return err
-			}
-			tokens = append(tokens, k.Token)
-		}
-		if len(req.KeyAliases) > 0 {
-			all, err := s.Gateway.Store.FindKeys(r.Context(), "", "")
-			if err != nil {
-				return err
-			}
-			for _, alias := range req.KeyAliases {
-				found := false
-				for _, k := range all {
-					if k.KeyAlias == alias {
-						tokens, found = append(tokens, k.Token), true
-					}
-				}
-				if !found {
-					return &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "key_aliases", Message: fmt.Sprintf("No key has alias %q.", alias)}
-				}
-			}
-		}
-		for _, t := range tokens {
-			if err := s.Gateway.Store.DeleteKey(r.Context(), t); err != nil {
-				return err
-			}
+		if err := s.Gateway.DeleteKeys(r.Context(), req.Keys, req.KeyAliases); err != nil {
+			return err
 		}
 		return encode(w, http.StatusOK, map[string]any{"deleted_keys": append(req.Keys, req.KeyAliases...)})
 	})

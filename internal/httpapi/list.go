@@ -8,7 +8,7 @@ import (
 // {"users": [...], "total", "page", "page_size", "total_pages"}.
 func (s *Server) handleUserList() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
-		users, err := s.Gateway.Store.FindUsers(r.Context())
+		users, err := s.Gateway.FindUsers(r.Context())
 		if err != nil {
 			return err
 		}
@@ -25,7 +25,7 @@ func (s *Server) handleUserList() http.Handler {
 // handleTeamList answers GET /team/list (master key) as LiteLLM does: a JSON array of teams.
 func (s *Server) handleTeamList() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
-		teams, err := s.Gateway.Store.FindTeams(r.Context())
+		teams, err := s.Gateway.FindTeams(r.Context())
 		if err != nil {
 			return err
 		}

@@ -33,12 +33,12 @@ type spendLog struct {
 // api_key is its key's ID; the filter takes the ID, the secret or its token.
 func (s *Server) handleSpendLogs() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
-		logs, err := s.Gateway.Store.FindSpendLogs(r.Context(), caller(r).Scope)
+		logs, err := s.Gateway.FindSpendLogs(r.Context(), caller(r))
 		if err != nil {
 			return err
 		}
 		q := r.URL.Query()
-		apiKey, err := s.keyIDOf(r, q.Get("api_key"))
+		apiKey, err := s.Gateway.KeyIDOf(r.Context(), q.Get("api_key"))
 		if err != nil {
 			return err
 		}
@@ -52,22 +52,6 @@ func (s *Server) handleSpendLogs() http.Handler {
 		}
 		return encode(w, http.StatusOK, out)
 	})
-}
-
-// keyIDOf returns the ID of the key given as a secret or token, or the
-// value itself when no such key exists (an ID, or a deleted key's token).
-func (s *Server) keyIDOf(r *http.Request, key string) (string, error) {
-	if key == "" {
-		return "", nil
-	}
-	k, err := s.Gateway.Store.FindKeyByToken(r.Context(), tokenOf(key))
-	switch {
-	case err == nil:
-		return k.ID, nil
-	case batchgate.IsNotFound(err):
-		return tokenOf(key), nil
-	}
-	return "", err
 }
 
 func newSpendLog(l *batchgate.SpendLog) spendLog {

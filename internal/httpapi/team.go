@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -37,30 +36,9 @@ func (n *nullableFloat) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// apply sets the budget fields; a new duration restarts the period at now.
-func (r budgetRequest) apply(b *batchgate.Budget, now time.Time) error {
-	if r.MaxBudget.Set {
-		if v := r.MaxBudget.Value; v != nil && *v < 0 {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "max_budget", Message: "max_budget must not be negative"}
-		}
-		b.MaxBudget = r.MaxBudget.Value
-	}
-	if r.BudgetDuration != nil {
-		if *r.BudgetDuration == "" {
-			b.BudgetDuration, b.BudgetResetAt = "", nil
-			return nil
-		}
-		d, err := batchgate.ParseDuration(*r.BudgetDuration)
-		if err != nil || d <= 0 {
-			msg := fmt.Sprintf("budget_duration %q must be a positive duration such as \"30d\"", *r.BudgetDuration)
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "budget_duration", Message: msg}
-		}
-		if *r.BudgetDuration == b.BudgetDuration && b.BudgetResetAt != nil {
-			return nil // the same period goes on (the store keeps its reset time)
-		}
-		b.BudgetDuration, b.BudgetResetAt = *r.BudgetDuration, ptr(now.Add(d))
-	}
-	return nil
+// changes returns the budget fields for the gateway.
+func (r budgetRequest) changes() gateway.BudgetChanges {
+	return gateway.BudgetChanges{SetMaxBudget: r.MaxBudget.Set, MaxBudget: r.MaxBudget.Value, BudgetDuration: r.BudgetDuration}
 }
 
 // budgetInfo renders the budget fields as LiteLLM does.
@@ -78,6 +56,15 @@ func newBudgetInfo(b batchgate.Budget) budgetInfo {
 type member struct {
 	UserID string `json:"user_id"`
 	Role   string `json:"role"`
+}
+
+// teamMembership is LiteLLM's LiteLLM_TeamMembership.
+type teamMembership struct {
+	UserID             string  `json:"user_id"`
+	TeamID             string  `json:"team_id"`
+	BudgetID           *string `json:"budget_id"`
+	Spend              float64 `json:"spend"`
+	LiteLLMBudgetTable any     `json:"litellm_budget_table"` // always null
 }
 
 type teamInfo struct {
@@ -110,19 +97,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// checkModels refuses model names the config does not define.
-func (s *Server) checkModels(models []string) error {
-	for _, m := range models {
-		if m == "*" || m == "all-proxy-models" {
-			continue
-		}
-		if _, ok := s.Gateway.Deployments[m]; !ok {
-			return &batchgate.Error{Code: batchgate.EINVALID, Param: "models", Message: fmt.Sprintf("Unknown model %q: the config's model names are %v", m, s.modelNames())}
-		}
-	}
-	return nil
-}
-
 func (s *Server) handleTeamNew() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req struct {
@@ -136,50 +110,21 @@ func (s *Server) handleTeamNew() http.Handler {
 		if err := decode(r, &req); err != nil {
 			return err
 		}
-		if err := s.checkModels(req.Models); err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		t := &batchgate.Team{TeamID: req.TeamID, TeamAlias: req.TeamAlias, Models: req.Models, Metadata: req.Metadata, CreatedAt: now, UpdatedAt: now}
-		if t.TeamID == "" {
-			t.TeamID = gateway.NewID("team-")
-		}
-		for _, m := range req.MembersWithRoles {
-			if err := addMember(t, m); err != nil {
-				return err
-			}
-		}
-		if err := req.budgetRequest.apply(&t.Budget, now); err != nil {
-			return err
-		}
-		if err := s.Gateway.Store.CreateTeam(r.Context(), t); err != nil {
-			if batchgate.ErrorCode(err) == batchgate.ECONFLICT {
-				return &batchgate.Error{Code: batchgate.ECONFLICT, Param: "team_id", Message: fmt.Sprintf("Team %q already exists.", t.TeamID)}
-			}
+		t, err := s.Gateway.CreateTeam(r.Context(), gateway.NewTeam{TeamID: req.TeamID, TeamAlias: req.TeamAlias, Models: req.Models,
+			Members: teamMembers(req.MembersWithRoles), Metadata: req.Metadata, Budget: req.budgetRequest.changes()})
+		if err != nil {
 			return err
 		}
 		return encode(w, http.StatusOK, newTeamInfo(t))
 	})
 }
 
-func addMember(t *batchgate.Team, m member) error {
-	if m.UserID == "" {
-		return &batchgate.Error{Code: batchgate.EINVALID, Param: "member.user_id", Message: "a team member needs a user_id"}
+func teamMembers(ms []member) []batchgate.TeamMember {
+	out := make([]batchgate.TeamMember, len(ms))
+	for i, m := range ms {
+		out[i] = batchgate.TeamMember{UserID: m.UserID, Role: m.Role}
 	}
-	if m.Role == "" {
-		m.Role = "user"
-	}
-	if m.Role != "user" && m.Role != "admin" {
-		return &batchgate.Error{Code: batchgate.EINVALID, Param: "member.role", Message: fmt.Sprintf("role %q must be user or admin", m.Role)}
-	}
-	for i, x := range t.Members {
-		if x.UserID == m.UserID {
-			t.Members[i].Role = m.Role
-			return nil
-		}
-	}
-	t.Members = append(t.Members, batchgate.TeamMember{UserID: m.UserID, Role: m.Role})
-	return nil
+	return out
 }
 
 // findTeam returns a team the caller may read: any for the master key, its own for a virtual key.
@@ -194,11 +139,7 @@ func (s *Server) findTeam(r *http.Request, id string) (*batchgate.Team, error) {
 	if !c.Admin() && (c.Key == nil || c.Key.TeamID != id) {
 		return nil, &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "team_id", Message: fmt.Sprintf("Team %q not found.", id)}
 	}
-	t, err := s.Gateway.Store.FindTeamByID(r.Context(), id)
-	if batchgate.IsNotFound(err) {
-		return nil, &batchgate.Error{Code: batchgate.ENOTFOUND, Param: "team_id", Message: fmt.Sprintf("Team %q not found.", id)}
-	}
-	return t, err
+	return s.Gateway.FindTeam(r.Context(), id)
 }
 
 func (s *Server) handleTeamInfo() http.Handler {
@@ -207,15 +148,23 @@ func (s *Server) handleTeamInfo() http.Handler {
 		if err != nil {
 			return err
 		}
-		keys, err := s.Gateway.Store.FindKeys(r.Context(), "", t.TeamID)
+		keys, err := s.Gateway.FindKeys(r.Context(), "", t.TeamID)
 		if err != nil {
 			return err
 		}
 		infos := []keyInfo{}
+		spend := map[string]float64{} // by user: the spend of the member's keys in the team
 		for _, k := range keys {
 			infos = append(infos, newKeyInfo(k))
+			spend[k.UserID] += k.Spend
 		}
-		return encode(w, http.StatusOK, map[string]any{"team_id": t.TeamID, "team_info": newTeamInfo(t), "keys": infos})
+		// LiteLLM's team_memberships (LiteLLM_TeamMembership); batchgate has
+		// no per-member budgets, so budget_id and litellm_budget_table are null.
+		memberships := []teamMembership{}
+		for _, m := range t.Members {
+			memberships = append(memberships, teamMembership{UserID: m.UserID, TeamID: t.TeamID, Spend: spend[m.UserID]})
+		}
+		return encode(w, http.StatusOK, map[string]any{"team_id": t.TeamID, "team_info": newTeamInfo(t), "keys": infos, "team_memberships": memberships})
 	})
 }
 
@@ -243,49 +192,9 @@ func (s *Server) handleTeamMemberAdd() http.Handler {
 		if err != nil {
 			return err
 		}
-		now := time.Now().UTC()
-		for _, m := range members {
-			if err := addMember(&batchgate.Team{}, m); err != nil {
-				return err
-			}
-			// As LiteLLM does, a member that is not a user yet becomes one.
-			if _, err := s.Gateway.Store.FindUserByID(r.Context(), m.UserID); batchgate.IsNotFound(err) {
-				u := &batchgate.User{UserID: m.UserID, CreatedAt: now, UpdatedAt: now}
-				if err := s.Gateway.Store.CreateUser(r.Context(), u); err != nil && batchgate.ErrorCode(err) != batchgate.ECONFLICT {
-					return err
-				}
-			} else if err != nil {
-				return err
-			}
-		}
-		if t, err = s.addMembers(r, t.TeamID, members, now); err != nil {
+		if t, err = s.Gateway.AddTeamMembers(r.Context(), t.TeamID, teamMembers(members)); err != nil {
 			return err
 		}
 		return encode(w, http.StatusOK, newTeamInfo(t))
 	})
-}
-
-// addMembers adds members to the team as it is stored now and stores it,
-// under the store lock "team:"+id, so that concurrent member_add calls, on
-// this replica or on others sharing the database, don't drop each other's
-// members.
-func (s *Server) addMembers(r *http.Request, teamID string, members []member, now time.Time) (*batchgate.Team, error) {
-	var t *batchgate.Team
-	err := s.Gateway.Store.WithLock(r.Context(), "team:"+teamID, func(ctx context.Context) error {
-		var err error
-		if t, err = s.Gateway.Store.FindTeamByID(ctx, teamID); err != nil {
-			return err
-		}
-		for _, m := range members {
-			if err := addMember(t, m); err != nil {
-				return err
-			}
-		}
-		t.UpdatedAt = now
-		return s.Gateway.Store.UpdateTeam(ctx, t)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
 }

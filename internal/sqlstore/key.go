@@ -8,7 +8,8 @@ import (
 )
 
 const keyColumns = `key_id, token, key_name, key_alias, models, user_id, team_id,
-	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, blocked, created_at, updated_at`
+	max_budget, spend, budget_duration, budget_reset_at, metadata, expires_at, blocked, created_at, updated_at,
+	key_type, duration, tpm_limit, rpm_limit, max_parallel_requests, soft_budget, allowed_routes`
 
 // The key's token is a secret's hash: errors don't echo it.
 func errKeyNotFound() error { return batchgate.Errorf(batchgate.ENOTFOUND, "key not found") }
@@ -20,16 +21,17 @@ func (s *Store) CreateKey(ctx context.Context, k *batchgate.Key) error {
 	if k.ID == "" {
 		return &batchgate.Error{Code: batchgate.EINVALID, Param: "key_id", Message: "a key needs an ID"}
 	}
-	models, meta, err := keyJSON(k)
+	models, meta, routes, err := keyJSON(k)
 	if err != nil {
 		return s.D.errorf("create key", err)
 	}
 	n, err := s.Write.Exec(ctx, `INSERT INTO keys (`+keyColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		k.ID, k.Token, k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.Spend, k.BudgetDuration, s.D.TimePtr(k.BudgetResetAt), meta, s.D.TimePtr(k.ExpiresAt), k.Blocked,
-		s.D.Time(k.CreatedAt), s.D.Time(k.UpdatedAt))
+		s.D.Time(k.CreatedAt), s.D.Time(k.UpdatedAt),
+		k.KeyType, k.Duration, k.TPMLimit, k.RPMLimit, k.MaxParallelRequests, k.SoftBudget, routes)
 	if err != nil {
 		return s.D.errorf("create key", err)
 	}
@@ -79,17 +81,19 @@ func (s *Store) FindKeys(ctx context.Context, userID, teamID string) ([]*batchga
 // new BudgetDuration (or none): ResetBudgets moves it on, and a stale copy
 // must not move it back.
 func (s *Store) UpdateKey(ctx context.Context, k *batchgate.Key) error {
-	models, meta, err := keyJSON(k)
+	models, meta, routes, err := keyJSON(k)
 	if err != nil {
 		return s.D.errorf("update key", err)
 	}
 	n, err := s.Write.Exec(ctx, `UPDATE keys SET
 		key_name = ?, key_alias = ?, models = ?, user_id = ?, team_id = ?,
 		max_budget = ?, budget_duration = ?, budget_reset_at = CASE WHEN budget_duration = ? AND budget_duration <> '' THEN budget_reset_at ELSE ? END,
-		metadata = ?, expires_at = ?, blocked = ?, updated_at = ?
+		metadata = ?, expires_at = ?, blocked = ?, updated_at = ?,
+		key_type = ?, duration = ?, tpm_limit = ?, rpm_limit = ?, max_parallel_requests = ?, soft_budget = ?, allowed_routes = ?
 		WHERE token = ? AND key_id = ?`,
 		k.KeyName, k.KeyAlias, models, k.UserID, k.TeamID,
 		k.MaxBudget, k.BudgetDuration, k.BudgetDuration, s.D.TimePtr(k.BudgetResetAt), meta, s.D.TimePtr(k.ExpiresAt), k.Blocked, s.D.Time(k.UpdatedAt),
+		k.KeyType, k.Duration, k.TPMLimit, k.RPMLimit, k.MaxParallelRequests, k.SoftBudget, routes,
 		k.Token, k.ID)
 	if err != nil {
 		return s.D.errorf("update key", err)
@@ -113,24 +117,28 @@ func (s *Store) DeleteKey(ctx context.Context, token string) error {
 	return nil
 }
 
-func keyJSON(k *batchgate.Key) (models, meta any, err error) {
+func keyJSON(k *batchgate.Key) (models, meta, routes any, err error) {
 	if models, err = jsonArg(k.Models); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if meta, err = jsonArg(k.Metadata); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return models, meta, nil
+	if routes, err = jsonArg(k.AllowedRoutes); err != nil {
+		return nil, nil, nil, err
+	}
+	return models, meta, routes, nil
 }
 
 func scanKey(row Row) (*batchgate.Key, error) {
 	var (
-		k            batchgate.Key
-		models, meta []byte
+		k                    batchgate.Key
+		models, meta, routes []byte
 	)
 	if err := row.Scan(&k.ID, &k.Token, &k.KeyName, &k.KeyAlias, &models, &k.UserID, &k.TeamID,
 		&k.MaxBudget, &k.Spend, &k.BudgetDuration, NullTime{&k.BudgetResetAt}, &meta, NullTime{&k.ExpiresAt}, &k.Blocked,
-		Time{&k.CreatedAt}, Time{&k.UpdatedAt}); err != nil {
+		Time{&k.CreatedAt}, Time{&k.UpdatedAt},
+		&k.KeyType, &k.Duration, &k.TPMLimit, &k.RPMLimit, &k.MaxParallelRequests, &k.SoftBudget, &routes); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(models, &k.Models); err != nil {
@@ -138,6 +146,9 @@ func scanKey(row Row) (*batchgate.Key, error) {
 	}
 	if err := scanJSON(meta, &k.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	if err := scanJSON(routes, &k.AllowedRoutes); err != nil {
+		return nil, fmt.Errorf("allowed_routes: %w", err)
 	}
 	return &k, nil
 }

@@ -150,6 +150,7 @@ func testKeyUpdate(t *testing.T, s batchgate.Store) {
 	clr.Models, clr.Metadata, clr.MaxBudget, clr.ExpiresAt, clr.BudgetResetAt = nil, nil, nil, nil, nil
 	clr.KeyAlias, clr.UserID, clr.TeamID, clr.BudgetDuration = "", "", "", ""
 	clr.Blocked = false
+	clr.KeyLimits = batchgate.KeyLimits{}
 	must(t, s.UpdateKey(ctx, &clr))
 	got, err = s.FindKeyByToken(ctx, orig.Token)
 	must(t, err)

@@ -229,6 +229,9 @@ func fillValue(t *testing.T, v reflect.Value, name string, seed int, n *int) {
 		*x = int64(seed*1000+i) << 33 // more than 32 bits
 	case *float64:
 		*x = f
+	case **int64:
+		n := int64(seed*1000+i) << 33
+		*x = &n
 	case **float64:
 		*x = &f
 	case *bool:

@@ -873,7 +873,7 @@ async function userPage(main, id) {
     h('div', { class: 'grid2' },
       h('div', { class: 'panel' }, h('h2', null, 'User'), h('dl', { class: 'kv' },
         kv('User id', h('code', null, u.user_id)), kv('Email', u.user_email || '—'), kv('Models', chips(u.models)),
-        kv('Spend / budget', budget(u.spend, u.max_budget)), kv('Teams', r.teams.length ? r.teams.map((t) => h('a', { href: '#/teams/' + encodeURIComponent(t), class: 'chip' }, t)) : '—'),
+        kv('Spend / budget', budget(u.spend, u.max_budget)), kv('Teams', r.teams.length ? r.teams.map((t) => h('a', { href: '#/teams/' + encodeURIComponent(t.team_id), class: 'chip' }, t.team_id)) : '—'),
         kv('Created', fmtTime(u.created_at)))),
       keysPanel(r.keys)));
   main.firstChild.prepend(h('a', { href: '#/users', class: 'crumb' }, 'Users /'));
