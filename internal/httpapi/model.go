@@ -76,14 +76,11 @@ func newModelGroupInfo(d *gateway.Deployment) modelGroupInfo {
 	mi := d.ModelInfo
 	caps := d.Capabilities()
 	info := modelGroupInfo{
-		ModelGroup: d.Name(), Providers: []string{"bedrock"}, Mode: mi.Mode,
+		ModelGroup: d.Name(), Providers: []string{"bedrock"}, Mode: deploymentMode(d),
 		MaxInputTokens: mi.MaxInputTokens, MaxOutputTokens: mi.MaxOutputTokens,
 		InputCostPerTokenBatches: d.Price.Input, OutputCostPerTokenBatches: d.Price.Output,
 		InputCostPerToken: d.Price.OnDemandInput, OutputCostPerToken: d.Price.OnDemandOutput,
 		SupportedOpenAIParams: caps.Params,
-	}
-	if info.Mode == "" {
-		info.Mode = "batch"
 	}
 	if n := int(caps.MaxInputTokens); info.MaxInputTokens == nil && n > 0 {
 		info.MaxInputTokens = &n
