@@ -70,8 +70,9 @@ func (s *Server) handleModelGroupInfo() http.Handler {
 
 // newModelGroupInfo describes a deployment: the mode as configured ("batch"
 // when unset), the capabilities an upload accepts (model_info may turn one
-// off, not on), the token limits (model_info's, else the model table's)
-// and the on-demand prices (model_info's, else the price table's, else null).
+// off, not on), the token limits (model_info's, else the model table's;
+// the translator's output limit caps model_info's) and the on-demand
+// prices (model_info's, else the price table's, else null).
 func newModelGroupInfo(d *gateway.Deployment) modelGroupInfo {
 	mi := d.ModelInfo
 	caps := d.Capabilities()
@@ -85,7 +86,9 @@ func newModelGroupInfo(d *gateway.Deployment) modelGroupInfo {
 	if n := int(caps.MaxInputTokens); info.MaxInputTokens == nil && n > 0 {
 		info.MaxInputTokens = &n
 	}
-	if n := int(caps.MaxOutputTokens); info.MaxOutputTokens == nil && n > 0 {
+	// The translator's output limit is what an upload accepts: model_info
+	// may lower it, not raise it.
+	if n := int(caps.MaxOutputTokens); n > 0 && (info.MaxOutputTokens == nil || *info.MaxOutputTokens > n && caps.Support.MaxOutputTokens > 0) {
 		info.MaxOutputTokens = &n
 	}
 	allowed := func(accepted bool, configured *bool) bool {

@@ -50,10 +50,15 @@ var groupModels = []config.Model{
 	// Batch prices only: the on-demand prices are the table's, not twice these.
 	{ModelName: "priced", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0"},
 		ModelInfo: config.ModelInfo{InputCostPerTokenBatches: costPtr(1e-6), OutputCostPerTokenBatches: costPtr(2e-6)}},
+	// model_info's limits win, but not above what an upload accepts.
+	{ModelName: "limited", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0"},
+		ModelInfo: config.ModelInfo{MaxInputTokens: intPtr(150000), MaxOutputTokens: intPtr(100000)}},
 	// A model the built-in tables do not know, with batch prices only.
 	{ModelName: "future", LiteLLMParams: config.LiteLLMParams{Model: "bedrock/us.anthropic.claude-sonnet-9-20300101-v1:0"},
 		ModelInfo: config.ModelInfo{InputCostPerTokenBatches: costPtr(1e-6), OutputCostPerTokenBatches: costPtr(2e-6)}},
 }
+
+func intPtr(v int) *int { return &v }
 
 func groupEnv(t *testing.T) *env {
 	e, _ := startEnv(t, envOptions{local: local.Options{MinRecordsPerJob: 1, Models: groupModels}})
@@ -109,6 +114,7 @@ func TestModelGroupInfoFields(t *testing.T) {
 		{"claude-37", "batch", "200000", "64000", "3e-06", "1.5e-05", "1.5e-06", "7.5e-06"},
 		{"nova", "chat", "300000", "5000", "6e-08", "2.4e-07", "3e-08", "1.2e-07"},
 		{"priced", "batch", "200000", "4096", "3e-06", "1.5e-05", "1e-06", "2e-06"},
+		{"limited", "batch", "150000", "4096", "3e-06", "1.5e-05", "1.5e-06", "7.5e-06"},
 		{"future", "batch", "null", "null", "null", "null", "1e-06", "2e-06"},
 	} {
 		i, ok := g[c.name]
