@@ -32,6 +32,20 @@ type SpendLog struct {
 	PriceSource        string
 }
 
+// SpendFilter selects spend logs: those Scope may see, and of them those
+// that match every field set. The zero value of a field does not filter.
+type SpendFilter struct {
+	Scope Scope
+	// KeyID, when not nil, selects the logs of the key with that ID; ""
+	// selects the master key's (Owner.KeyID is empty for it).
+	KeyID   *string
+	UserID  string
+	TeamID  string
+	BatchID string
+	// From and Until bound CreatedAt: From <= CreatedAt < Until.
+	From, Until time.Time
+}
+
 // SpendStore bills batches and resets budgets; it is part of Store.
 type SpendStore interface {
 	// RecordSpend bills a batch once: in one transaction it inserts the log
@@ -42,6 +56,9 @@ type SpendStore interface {
 	// FindSpendLogs returns the spend logs scope may see, newest first.
 	// None match (the zero Scope sees none): an empty result, not an error.
 	FindSpendLogs(ctx context.Context, scope Scope) ([]*SpendLog, error)
+	// QuerySpendLogs returns the spend logs f selects, newest first; none
+	// match: an empty result, not an error.
+	QuerySpendLogs(ctx context.Context, f SpendFilter) ([]*SpendLog, error)
 	// ResetBudgets sets Spend to 0 on keys, users and teams whose
 	// BudgetResetAt has passed at now, and moves BudgetResetAt on by their
 	// BudgetDuration. It returns how many were reset.

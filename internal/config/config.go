@@ -152,6 +152,19 @@ func (p LiteLLMParams) OutputBucket() string {
 	return p.S3BucketName
 }
 
+// JobRegion is where the deployment's batch jobs run, for the batch table:
+// aws_region_name, else the model ARN's region, else client, the Bedrock
+// client's (s3_region_name, AWS_REGION, the profile's, us-east-1).
+func (p LiteLLMParams) JobRegion(client string) string {
+	if p.AWSRegionName != "" {
+		return p.AWSRegionName
+	}
+	if r := bedrockmodel.Parse(p.Model).Region; r != "" {
+		return r
+	}
+	return client
+}
+
 // Error is a config problem, naming the field.
 type Error struct {
 	Field   string

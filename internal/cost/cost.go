@@ -18,6 +18,11 @@ type Price struct {
 	InputSource, OutputSource string
 	// Source sums both up, e.g. for logs.
 	Source string
+	// OnDemandInput and OnDemandOutput are the on-demand prices (USD per
+	// token), for /model_group/info's input_cost_per_token and
+	// output_cost_per_token: model_info's, else the built-in table's; nil
+	// when neither knows (never derived from a batch price).
+	OnDemandInput, OnDemandOutput *float64
 }
 
 // Where a price comes from.
@@ -29,7 +34,9 @@ const (
 )
 
 // onDemand holds on-demand USD prices per million tokens, keyed by
-// foundation model id (bedrockmodel.ID.Foundation). Batch prices are half of these.
+// foundation model id (bedrockmodel.ID.Foundation): the list prices of AWS's
+// Amazon Bedrock pricing page (aws.amazon.com/bedrock/pricing, standard
+// tier, us-east-1). Batch prices are half of these (bedrock-batch-spec §2.8).
 var onDemand = map[string][2]float64{
 	"anthropic.claude-3-haiku-20240307-v1:0":    {0.25, 1.25},
 	"anthropic.claude-3-sonnet-20240229-v1:0":   {3, 15},
@@ -102,6 +109,19 @@ func For(m config.Model) Price {
 	if p.OutputSource != p.InputSource {
 		p.Source = "input: " + p.InputSource + "; output: " + p.OutputSource
 	}
+	onDemand := func(configured *float64, tableUSDPerM float64) *float64 {
+		switch {
+		case configured != nil:
+			v := *configured
+			return &v
+		case known:
+			v := tableUSDPerM / 1e6
+			return &v
+		}
+		return nil
+	}
+	p.OnDemandInput = onDemand(mi.InputCostPerToken, table[0])
+	p.OnDemandOutput = onDemand(mi.OutputCostPerToken, table[1])
 	return p
 }
 

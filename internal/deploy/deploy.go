@@ -40,7 +40,7 @@ func build(ctx context.Context, m config.Model) (*gateway.Deployment, string, er
 	if err != nil {
 		return nil, "", fmt.Errorf("model %s: %w", m.ModelName, err)
 	}
-	d := FromConfig(m, JobRegion(m.LiteLLMParams, br.Options().Region), s3store.New(s3c), &bedrock.Runner{Client: br})
+	d := FromConfig(m, m.LiteLLMParams.JobRegion(br.Options().Region), s3store.New(s3c), &bedrock.Runner{Client: br})
 	if err := d.Check(); err != nil {
 		return nil, "", &UnsupportedError{Model: m.ModelName, Err: err}
 	}
@@ -63,16 +63,17 @@ func FromConfig(m config.Model, region string, objects batchgate.ObjectStore, jo
 		ID: deploymentID(m, region), ModelName: m.ModelName,
 		Model: p.Model, BedrockModelID: p.BedrockModelID(), BaseModel: mi.BaseModel, InvocationType: p.Invocation(),
 		Region: region, InputBucket: p.S3BucketName, OutputBucket: p.OutputBucket(), KMSKeyID: p.S3EncryptionKeyID,
-		RoleARN:   p.AWSBatchRoleARN,
+		RoleARN: p.AWSBatchRoleARN, BedrockEndpointURL: p.BedrockEndpointURL,
 		S3Account: strings.Join([]string{p.S3EndpointURL, p.S3RegionName, p.AWSRegionName, p.S3AccessKeyID, p.AWSAccessKeyID, p.AWSProfileName}, "\x00"),
 		Quotas:    gateway.Quotas(m.Quotas()),
 		Price:     cost.For(m),
 		Info: gateway.ModelInfo{
+			ID: mi.ID, Mode: mi.Mode,
 			MaxInputTokens: mi.MaxInputTokens, MaxOutputTokens: mi.MaxOutputTokens,
 			InputCostPerToken: mi.InputCostPerToken, OutputCostPerToken: mi.OutputCostPerToken,
 			SupportsVision: mi.SupportsVision, SupportsFunctionCalling: mi.SupportsFunctionCalling, SupportsReasoning: mi.SupportsReasoning,
 		},
-		Objects: objects, Jobs: jobs,
+		Objects: objects, Jobs: jobs, Health: health(m, objects, jobs),
 	}
 }
 
@@ -88,19 +89,6 @@ func deploymentID(m config.Model, region string) string {
 	sum := sha256.Sum256([]byte(strings.Join([]string{m.ModelName, p.Model, region, p.BedrockEndpointURL, p.AWSBatchRoleARN,
 		p.S3BucketName, p.OutputBucket(), p.S3EndpointURL, p.AWSAccessKeyID, p.AWSProfileName}, "\x00")))
 	return "dep-" + hex.EncodeToString(sum[:6])
-}
-
-// JobRegion is where the deployment's batch jobs run, for the batch table:
-// aws_region_name, else the model ARN's region, else the Bedrock client's
-// (s3_region_name, AWS_REGION, the profile's, us-east-1).
-func JobRegion(p config.LiteLLMParams, client string) string {
-	if p.AWSRegionName != "" {
-		return p.AWSRegionName
-	}
-	if r := bedrockmodel.Parse(p.Model).Region; r != "" {
-		return r
-	}
-	return client
 }
 
 // UnsupportedError is New's error for a model batchgate cannot translate

@@ -1,40 +1,37 @@
 package gateway
 
-import "github.com/batchgate/batchgate/internal/translate"
+import (
+	"github.com/batchgate/batchgate/internal/bedrockmodel"
+	"github.com/batchgate/batchgate/internal/translate"
+)
 
-// Capabilities is what a deployment's model family can do, for /model_group/info.
+// Capabilities is what a deployment's model accepts in an upload, for
+// /model_group/info: the translator's own checks (translate.Support), so
+// that a capability shown is one an upload may use.
 type Capabilities struct {
-	Vision, Tools, Reasoning, Embeddings bool
+	translate.Support
+	// MaxInputTokens and MaxOutputTokens are the model's limits (0:
+	// unknown): the output limit the translator checks, else the built-in
+	// model table's (bedrockmodel.Limits).
+	MaxInputTokens, MaxOutputTokens int64
 }
 
-// Capabilities reports what the deployment's family supports.
+// Capabilities reports what the deployment's model accepts. A deployment
+// that passed Check always has them; otherwise they are all false.
 func (d *Deployment) Capabilities() Capabilities {
-	switch translate.FamilyOf(d.baseModelID()) {
-	case translate.Anthropic:
-		return Capabilities{Vision: true, Tools: true, Reasoning: true}
-	case translate.Nova:
-		return Capabilities{Vision: true, Tools: true}
-	case translate.Llama:
-		return Capabilities{Vision: true}
-	case translate.Mistral, translate.OpenAI:
-		return Capabilities{Tools: true}
-	case translate.TitanEmbed:
-		return Capabilities{Embeddings: true}
+	s, err := d.translateOptions().Support()
+	if err != nil {
+		return Capabilities{}
 	}
-	return Capabilities{}
+	c := Capabilities{Support: s, MaxOutputTokens: s.MaxOutputTokens}
+	if l, ok := bedrockmodel.LimitsOf(d.baseModelID()); ok {
+		c.MaxInputTokens = l.MaxInputTokens
+		if c.MaxOutputTokens == 0 {
+			c.MaxOutputTokens = l.MaxOutputTokens
+		}
+	}
+	return c
 }
 
 // SupportedParams lists the OpenAI parameters batchgate translates for the deployment.
-func (d *Deployment) SupportedParams() []string {
-	if d.Capabilities().Embeddings {
-		return []string{"input", "dimensions", "encoding_format"}
-	}
-	p := []string{"messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop"}
-	if c := d.Capabilities(); c.Tools {
-		p = append(p, "tools", "tool_choice")
-	}
-	if translate.FamilyOf(d.baseModelID()) == translate.Anthropic {
-		p = append(p, "response_format", "reasoning_effort")
-	}
-	return p
-}
+func (d *Deployment) SupportedParams() []string { return d.Capabilities().Params }

@@ -47,6 +47,9 @@ type Deployment struct {
 	InputBucket, OutputBucket string
 	KMSKeyID                  string
 	RoleARN                   string // the IAM role its jobs run with
+	// BedrockEndpointURL is litellm_params.bedrock_endpoint_url ("" for
+	// AWS's), shown to admins by GET /health as LiteLLM's api_base.
+	BedrockEndpointURL string
 	// S3Account tells apart buckets of the same name reached through
 	// different endpoints, regions or credentials (the readiness check).
 	S3Account string
@@ -56,6 +59,9 @@ type Deployment struct {
 
 	Objects batchgate.ObjectStore
 	Jobs    JobRunner
+	// Health, if set, checks that the deployment's buckets and Bedrock
+	// answer, returning what failed (GET /health); deploy.FromConfig sets it.
+	Health func(ctx context.Context) []string
 }
 
 // Quotas are the deployment's batch limits (see config.Quotas).
@@ -74,6 +80,8 @@ func (q Quotas) MaxBytesPerPart() int64 { return min(q.MaxBytesPerFile, q.MaxByt
 // ModelInfo is what /model_group/info reports of the deployment beyond
 // what batchgate derives (nil: not configured).
 type ModelInfo struct {
+	ID   string // model_info.id as configured ("" when not)
+	Mode string // model_info.mode as configured ("" when not)
 	MaxInputTokens, MaxOutputTokens                            *int
 	InputCostPerToken, OutputCostPerToken                      *float64
 	SupportsVision, SupportsFunctionCalling, SupportsReasoning *bool

@@ -23,23 +23,30 @@ func (s *Server) handleModels() http.Handler {
 	})
 }
 
-// modelGroupInfo is LiteLLM's ModelGroupInfo (litellm-analysis §6).
+// modelGroupInfo is LiteLLM's ModelGroupInfo (litellm/types/router.py),
+// plus batchgate's batch prices and LiteLLM's is_public_model_group.
 type modelGroupInfo struct {
 	ModelGroup                 string           `json:"model_group"`
 	Providers                  []string         `json:"providers"`
 	MaxInputTokens             *int             `json:"max_input_tokens"`
 	MaxOutputTokens            *int             `json:"max_output_tokens"`
-	InputCostPerToken          float64          `json:"input_cost_per_token"`
-	OutputCostPerToken         float64          `json:"output_cost_per_token"`
+	InputCostPerToken          *float64         `json:"input_cost_per_token"`
+	OutputCostPerToken         *float64         `json:"output_cost_per_token"`
+	InputCostPerPixel          *float64         `json:"input_cost_per_pixel"`
 	InputCostPerTokenBatches   float64          `json:"input_cost_per_token_batches"`
 	OutputCostPerTokenBatches  float64          `json:"output_cost_per_token_batches"`
 	Mode                       string           `json:"mode"`
 	TPM                        *int             `json:"tpm"`
 	RPM                        *int             `json:"rpm"`
+	ITPM                       *int             `json:"itpm"`
+	OTPM                       *int             `json:"otpm"`
 	SupportsParallelFunctions  bool             `json:"supports_parallel_function_calling"`
 	SupportsVision             bool             `json:"supports_vision"`
+	SupportsWebSearch          bool             `json:"supports_web_search"`
+	SupportsURLContext         bool             `json:"supports_url_context"`
 	SupportsFunctionCalling    bool             `json:"supports_function_calling"`
 	SupportsReasoning          bool             `json:"supports_reasoning"`
+	SupportedReasoningEfforts  []string         `json:"supported_reasoning_efforts"`
 	SupportedOpenAIParams      []string         `json:"supported_openai_params"`
 	IsPublicModelGroup         bool             `json:"is_public_model_group"`
 	ConfigurableClientsideAuth []string         `json:"configurable_clientside_auth_params"`
@@ -47,7 +54,7 @@ type modelGroupInfo struct {
 }
 
 // handleModelGroupInfo answers LiteLLM's GET /model_group/info[?model_group=NAME],
-// filtered to the caller's models, with mode "batch".
+// filtered to the caller's models.
 func (s *Server) handleModelGroupInfo() http.Handler {
 	return handle(func(w http.ResponseWriter, r *http.Request) error {
 		want := r.URL.Query().Get("model_group")
@@ -66,32 +73,38 @@ func (s *Server) handleModelGroupInfo() http.Handler {
 	})
 }
 
+// newModelGroupInfo describes a deployment: the mode as configured ("batch"
+// when unset), the capabilities an upload accepts (model_info may turn one
+// off, not on), the token limits (model_info's, else the model table's;
+// the translator's output limit caps model_info's) and the on-demand
+// prices (model_info's, else the price table's, else null).
 func newModelGroupInfo(d *gateway.Deployment) modelGroupInfo {
 	mi := d.Info
+	caps := d.Capabilities()
 	info := modelGroupInfo{
-		ModelGroup: d.Name(), Providers: []string{"bedrock"}, Mode: "batch",
+		ModelGroup: d.Name(), Providers: []string{"bedrock"}, Mode: deploymentMode(d),
 		MaxInputTokens: mi.MaxInputTokens, MaxOutputTokens: mi.MaxOutputTokens,
 		InputCostPerTokenBatches: d.Price.Input, OutputCostPerTokenBatches: d.Price.Output,
-		InputCostPerToken: d.Price.Input * 2, OutputCostPerToken: d.Price.Output * 2,
-		SupportedOpenAIParams: d.SupportedParams(),
+		InputCostPerToken: d.Price.OnDemandInput, OutputCostPerToken: d.Price.OnDemandOutput,
+		SupportedOpenAIParams: caps.Params,
 	}
-	if mi.InputCostPerToken != nil {
-		info.InputCostPerToken = *mi.InputCostPerToken
+	if n := int(caps.MaxInputTokens); info.MaxInputTokens == nil && n > 0 {
+		info.MaxInputTokens = &n
 	}
-	if mi.OutputCostPerToken != nil {
-		info.OutputCostPerToken = *mi.OutputCostPerToken
+	// The translator's output limit is what an upload accepts: model_info
+	// may lower it, not raise it.
+	if n := int(caps.MaxOutputTokens); n > 0 && (info.MaxOutputTokens == nil || *info.MaxOutputTokens > n && caps.Support.MaxOutputTokens > 0) {
+		info.MaxOutputTokens = &n
 	}
-	caps := d.Capabilities()
-	info.SupportsVision, info.SupportsFunctionCalling, info.SupportsReasoning = caps.Vision, caps.Tools, caps.Reasoning
-	info.SupportsParallelFunctions = caps.Tools
-	if mi.SupportsVision != nil {
-		info.SupportsVision = *mi.SupportsVision
+	allowed := func(accepted bool, configured *bool) bool {
+		return accepted && (configured == nil || *configured)
 	}
-	if mi.SupportsFunctionCalling != nil {
-		info.SupportsFunctionCalling = *mi.SupportsFunctionCalling
-	}
-	if mi.SupportsReasoning != nil {
-		info.SupportsReasoning = *mi.SupportsReasoning
+	info.SupportsVision = allowed(caps.Images, mi.SupportsVision)
+	info.SupportsFunctionCalling = allowed(caps.Tools, mi.SupportsFunctionCalling)
+	info.SupportsParallelFunctions = info.SupportsFunctionCalling
+	info.SupportsReasoning = allowed(caps.Reasoning, mi.SupportsReasoning)
+	if info.SupportsReasoning {
+		info.SupportedReasoningEfforts = caps.Efforts
 	}
 	return info
 }

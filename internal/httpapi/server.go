@@ -49,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /health/liveliness", s.handleLiveliness())
 	mux.Handle("GET /health/liveness", s.handleLiveliness())
 	mux.Handle("GET /health/readiness", s.handleReadiness())
+	mux.Handle("GET /health", s.auth(s.handleHealth()))
 	if s.Metrics != nil {
 		if s.MetricsNeedsAuth {
 			mux.Handle("GET /metrics", admin(s.Metrics))

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/batchgate/batchgate/internal/bedrockmodel"
-	"github.com/batchgate/batchgate/internal/deploy"
 )
 
 // ModelRegion checks AWS's table of the models that can run batch jobs in
@@ -14,7 +13,7 @@ import (
 // table does not list, WARN.
 func ModelRegion(_ context.Context, t *Target) []Result {
 	m := t.Model
-	region := deploy.JobRegion(m.LiteLLMParams, t.jobRegion())
+	region := m.LiteLLMParams.JobRegion(t.jobRegion())
 	verdict, msg := bedrockmodel.BatchSupport(m.LiteLLMParams.Model, m.ModelInfo.BaseModel, region)
 	what := "model can run batch jobs in " + region
 	switch verdict {

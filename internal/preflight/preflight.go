@@ -64,6 +64,13 @@ type Target struct {
 	missing map[string]bool
 }
 
+// ClientsTarget is the target of a deployment whose S3 and Bedrock clients
+// are already built (the gateway's own), for checks that use only those:
+// Buckets and BedrockEndpoint (GET /health).
+func ClientsTarget(m config.Model, s3c *s3.Client, br *bedrock.Client) *Target {
+	return &Target{Model: m, S3: s3c, Bedrock: br, missing: map[string]bool{}}
+}
+
 // NewTarget builds the clients of a deployment as the gateway does (awsconf).
 func NewTarget(ctx context.Context, m config.Model) (*Target, error) {
 	t := &Target{Model: m, missing: map[string]bool{}}

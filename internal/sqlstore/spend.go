@@ -55,12 +55,33 @@ func (s *Store) RecordSpend(ctx context.Context, sl *batchgate.SpendLog) (bool, 
 
 // FindSpendLogs returns the spend logs scope may see, newest first.
 func (s *Store) FindSpendLogs(ctx context.Context, scope batchgate.Scope) ([]*batchgate.SpendLog, error) {
-	cond, args, ok := ScopeSQL(scope)
+	return s.QuerySpendLogs(ctx, batchgate.SpendFilter{Scope: scope})
+}
+
+// QuerySpendLogs returns the spend logs f selects, newest first.
+func (s *Store) QuerySpendLogs(ctx context.Context, f batchgate.SpendFilter) ([]*batchgate.SpendLog, error) {
+	cond, args, ok := ScopeSQL(f.Scope)
 	if !ok {
 		return nil, nil
 	}
-	rows, err := s.Read.Query(ctx, `SELECT `+spendColumns+` FROM spend_logs WHERE `+cond+
-		` ORDER BY created_at DESC, batch_id DESC`, args...)
+	var w Where
+	w.Add(cond, args...)
+	if f.KeyID != nil {
+		w.Add("owner_key_id = ?", *f.KeyID)
+	}
+	for _, c := range []struct{ col, v string }{{"owner_user_id", f.UserID}, {"owner_team_id", f.TeamID}, {"batch_id", f.BatchID}} {
+		if c.v != "" {
+			w.Add(c.col+" = ?", c.v)
+		}
+	}
+	if !f.From.IsZero() {
+		w.Add("created_at >= ?", s.D.Time(f.From))
+	}
+	if !f.Until.IsZero() {
+		w.Add("created_at < ?", s.D.Time(f.Until))
+	}
+	rows, err := s.Read.Query(ctx, `SELECT `+spendColumns+` FROM spend_logs`+w.String()+
+		` ORDER BY created_at DESC, batch_id DESC`, w.Args...)
 	logs, err := Collect(rows, err, func(row Row) (*batchgate.SpendLog, error) {
 		var sl batchgate.SpendLog
 		err := row.Scan(&sl.BatchID, &sl.Owner.KeyID, &sl.Owner.UserID, &sl.Owner.TeamID,

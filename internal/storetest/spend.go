@@ -153,3 +153,46 @@ func testSpendScope(t *testing.T, s batchgate.Store) {
 		return ids, err
 	})
 }
+
+// testQuerySpendLogs filters by owner, batch and a CreatedAt range
+// [From, Until), within the scope, newest first.
+func testQuerySpendLogs(t *testing.T, s batchgate.Store) {
+	ctx := t.Context()
+	for i, o := range owners {
+		log := batchgate.SpendLog{BatchID: fmt.Sprintf("batch-%d", i), Owner: o, Cost: 1,
+			CreatedAt: base.Add(time.Duration(i) * time.Hour)}
+		if _, err := s.RecordSpend(ctx, &log); err != nil {
+			t.Fatal(err)
+		}
+	}
+	str := func(v string) *string { return &v }
+	hour := func(h int) time.Time { return base.Add(time.Duration(h) * time.Hour) }
+	for _, c := range []struct {
+		name string
+		f    batchgate.SpendFilter
+		want []string
+	}{
+		{"all", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}}, []string{"batch-4", "batch-3", "batch-2", "batch-1", "batch-0"}},
+		{"zero scope", batchgate.SpendFilter{From: hour(0)}, nil},
+		{"from", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, From: hour(3)}, []string{"batch-4", "batch-3"}},
+		{"until", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, Until: hour(1)}, []string{"batch-0"}},
+		{"range", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, From: hour(1), Until: hour(3)}, []string{"batch-2", "batch-1"}},
+		{"master key", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, KeyID: str("")}, []string{"batch-4"}},
+		{"key", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, KeyID: str("ka")}, []string{"batch-0"}},
+		{"user", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, UserID: "ub"}, []string{"batch-1"}},
+		{"team", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, TeamID: "t1"}, []string{"batch-1", "batch-0"}},
+		{"team and range", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, TeamID: "t1", From: hour(1)}, []string{"batch-1"}},
+		{"batch", batchgate.SpendFilter{Scope: batchgate.Scope{All: true}, BatchID: "batch-2"}, []string{"batch-2"}},
+		{"batch out of scope", batchgate.SpendFilter{Scope: batchgate.Scope{KeyID: "ka"}, BatchID: "batch-2"}, nil},
+	} {
+		logs, err := s.QuerySpendLogs(ctx, c.f)
+		must(t, err)
+		var got []string
+		for _, l := range logs {
+			got = append(got, l.BatchID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: QuerySpendLogs = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -114,6 +114,7 @@ func Run(t *testing.T, open func(t *testing.T) batchgate.Store) {
 		{"Spend/ConcurrentSameBatch", testRecordSpendConcurrentSameBatch},
 		{"Spend/ConcurrentManyBatches", testRecordSpendConcurrentManyBatches},
 		{"Spend/Scope", testSpendScope},
+		{"Spend/Query", testQuerySpendLogs},
 		{"Spend/Attribution", testRecordSpendAttribution},
 		{"Spend/ConcurrentAttribution", testRecordSpendConcurrentAttribution},
 
