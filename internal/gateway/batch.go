@@ -132,7 +132,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
 	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")
-	b.OutputPrefix = fmt.Sprintf("s3://%s/%s%s/", d.LiteLLMParams.OutputBucket(), outputPrefix, b.ID)
+	b.OutputPrefix = fmt.Sprintf("s3://%s/%s%s%s/", d.LiteLLMParams.OutputBucket(), d.LiteLLMParams.OutputKeyPrefix(), outputPrefix, b.ID)
 	// This replica submits the job: the lease keeps other replicas' reconcilers
 	// away meanwhile, the in-flight mark this one's.
 	b.LeaseOwner, b.LeaseUntil = g.ReplicaID, ptr(now.Add(g.LeaseTTL))

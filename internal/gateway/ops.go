@@ -198,8 +198,8 @@ func (g *Gateway) sweptPrefixes() []sweptPrefix {
 	var out []sweptPrefix
 	for _, d := range g.Deployments {
 		for _, p := range []sweptPrefix{
-			{d: d, bucket: d.LiteLLMParams.S3BucketName, prefix: inputPrefix},
-			{d: d, bucket: d.LiteLLMParams.OutputBucket(), prefix: outputPrefix, results: true},
+			{d: d, bucket: d.LiteLLMParams.S3BucketName, prefix: d.LiteLLMParams.KeyPrefix() + inputPrefix},
+			{d: d, bucket: d.LiteLLMParams.OutputBucket(), prefix: d.LiteLLMParams.OutputKeyPrefix() + outputPrefix, results: true},
 		} {
 			if !seen[p.bucket+"/"+p.prefix] {
 				seen[p.bucket+"/"+p.prefix] = true
