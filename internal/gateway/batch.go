@@ -22,6 +22,10 @@ type CreateBatchRequest struct {
 	Endpoint         string            `json:"endpoint"`
 	CompletionWindow string            `json:"completion_window"`
 	Metadata         map[string]string `json:"metadata"`
+	// Model is what LiteLLM clients send (its router picks a deployment
+	// by it). The input file already names its deployment: model must name
+	// the same one.
+	Model string `json:"model"`
 	// OutputExpiresAfter is OpenAI's expiration policy for the batch's
 	// output and error files: anchor created_at (theirs), 1 hour to 30 days.
 	OutputExpiresAfter *ExpiresAfter `json:"output_expires_after"`
@@ -107,6 +111,11 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 	if !c.AllowsModel(d.Name()) {
 		return nil, &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "model", Message: fmt.Sprintf("This key is not allowed to use model %q.", d.Name())}
+	}
+	if m := strings.TrimSpace(req.Model); m != "" && !d.Names(m) {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "model", Message: fmt.Sprintf(
+			"model %q does not match the input file's model %q (deployment %q): the file was prepared for that model. Leave model out, or upload the file with target_model_names=%s.",
+			m, d.Name(), d.LiteLLMParams.Model, m)}
 	}
 	if min := d.Quotas().MinRecords; f.Records < min {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf(
