@@ -49,6 +49,9 @@ type Options struct {
 	Endpoint string
 	// Client, when set, is used as is and the fields above are ignored.
 	Client *s3.Client
+	// Bucket is FileContent's: the output bucket of the batch's model
+	// ("bucket" or "bucket/prefix", as s3_bucket_name in the config).
+	Bucket string
 }
 
 // ErrNotFound is returned (wrapped) when the URI names neither an object nor

@@ -45,6 +45,9 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("config %s: %w", *configPath, err)
 	}
+	if err := setEnvironment(cfg); err != nil {
+		return err
+	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(stderr, "config:", w)
 	}

@@ -851,6 +851,12 @@ func TestClient_EndToEnd(t *testing.T) {
 	if got := strings.Count(stdout, `"custom_id":"request-`); got != n {
 		t.Fatalf("files content s3:// --openai: %d custom_ids, want %d:\n%.500s", got, n, stdout)
 	}
+	// The seed's "LiteLLM Direct" example: the batch's output_file_id and
+	// the model's bucket, read straight from S3.
+	stdout, _, err = runCLI(t, nil, "files", "content", *b.OutputFileID, "--bucket", "batchgate-local")
+	if got := strings.Split(strings.TrimSpace(stdout), "\n"); err != nil || len(got) != n || !slices.Contains(got, rawLines[0]) {
+		t.Fatalf("files content %s --bucket: %v, %d lines, want %d including %s", *b.OutputFileID, err, len(got), n, rawLines[0])
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the gateway's concurrent logging.

@@ -82,8 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		if strings.HasPrefix(cmd, "-") {
 			// LiteLLM's command line, "litellm --config config.yaml --port 4000":
-			// flags without a subcommand run the gateway.
-			return runServe(ctx, args[1:], getenv, stdout, stderr, nil)
+			// flags without a subcommand run the gateway, bound as litellm binds.
+			return runLiteLLM(ctx, args[1:], getenv, stdout, stderr)
 		}
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown subcommand %q", cmd)

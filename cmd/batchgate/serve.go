@@ -83,6 +83,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if cfg, err = config.Load(*configPath, getenv); err != nil {
 			return fmt.Errorf("config %s: %w", *configPath, err)
 		}
+		if err := setEnvironment(cfg); err != nil {
+			return err
+		}
 	} else {
 		localEnv, err = local.Start(ctx, local.Options{DataDir: *dataDir, StepDelay: *stepDelay, Log: log})
 		if err != nil {

@@ -28,6 +28,11 @@ type Config struct {
 	// BatchgateSettings is batchgate's own section: metrics and webhooks.
 	BatchgateSettings BatchgateSettings `yaml:"batchgate_settings,omitempty"`
 
+	// EnvironmentVariables is LiteLLM's environment_variables section,
+	// resolved: serve sets them in the process environment, as LiteLLM's
+	// proxy does, and they were applied before os.environ/ references.
+	EnvironmentVariables map[string]string `yaml:"-"`
+
 	// Warnings lists things that were accepted but ignored, for the log.
 	Warnings []string `yaml:"-"`
 }
@@ -58,6 +63,10 @@ type Model struct {
 	ModelName     string        `yaml:"model_name"`
 	LiteLLMParams LiteLLMParams `yaml:"litellm_params"`
 	ModelInfo     ModelInfo     `yaml:"model_info"`
+
+	// realtime marks an entry left out because it cannot serve batches
+	// (another provider, or a bedrock/ model without batch settings).
+	realtime bool
 }
 
 // LiteLLMParams are the deployment's parameters, with LiteLLM's names.
@@ -84,6 +93,11 @@ type LiteLLMParams struct {
 	BedrockEndpointURL string `yaml:"bedrock_endpoint_url"` // control-plane endpoint override (also AWS_ENDPOINT_URL_BEDROCK)
 	InvocationType     string `yaml:"invocation_type"`      // "InvokeModel" (default) or "Converse"
 	MinRecordsPerJob   *int   `yaml:"min_records_per_job"`  // Bedrock's minimum, refused at batch creation (default 100)
+
+	// The key prefixes split off s3_bucket_name and s3_output_bucket_name
+	// ("bucket/prefix", newer LiteLLM) by Parse: "" or "prefix/".
+	S3KeyPrefix       string `yaml:"-"`
+	S3OutputKeyPrefix string `yaml:"-"`
 }
 
 // ModelInfo is the deployment's model_info.
@@ -165,6 +179,46 @@ func (p LiteLLMParams) JobRegion(client string) string {
 	return client
 }
 
+// KeyPrefix is where batchgate's objects go in the input bucket: "" or
+// "prefix/" (s3_bucket_name "bucket/prefix").
+func (p LiteLLMParams) KeyPrefix() string { return p.S3KeyPrefix }
+
+// OutputKeyPrefix is where the jobs' output goes in OutputBucket: the
+// prefix of s3_output_bucket_name when set, else KeyPrefix.
+func (p LiteLLMParams) OutputKeyPrefix() string {
+	if p.S3OutputBucketName != "" {
+		return p.S3OutputKeyPrefix
+	}
+	return p.S3KeyPrefix
+}
+
+// splitBucket splits LiteLLM's "bucket/prefix" as its
+// split_configured_cloud_bucket_name does: no scheme, query or control
+// characters; the prefix loses its outer slashes and may hold no empty,
+// "." or ".." segment. The prefix is returned with a trailing "/".
+func splitBucket(v string) (bucket, prefix, problem string) {
+	v = strings.TrimSpace(v)
+	if strings.Contains(v, "://") || strings.ContainsAny(v, "?#") {
+		return "", "", "must be a bucket name, or bucket/prefix, without a URI scheme or query"
+	}
+	for _, r := range v {
+		if r < 32 || r == 127 {
+			return "", "", "contains control characters"
+		}
+	}
+	bucket, prefix, _ = strings.Cut(v, "/")
+	prefix = strings.Trim(prefix, "/")
+	if prefix == "" {
+		return bucket, "", ""
+	}
+	for _, seg := range strings.Split(prefix, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", "", fmt.Sprintf("prefix %q has an empty, \".\" or \"..\" segment", prefix)
+		}
+	}
+	return bucket, prefix + "/", ""
+}
+
 // Error is a config problem, naming the field.
 type Error struct {
 	Field   string
@@ -197,6 +251,18 @@ func Parse(r io.Reader, getenv func(string) string) (*Config, error) {
 	if len(root.Content) == 0 {
 		return nil, &Error{Field: "config.yaml", Message: "is empty"}
 	}
+	vars := environmentVariables(root.Content[0], getenv)
+	if len(vars) > 0 {
+		// Set before anything else is resolved, and winning over the
+		// process's environment (LiteLLM sets os.environ from them).
+		outer := getenv
+		getenv = func(k string) string {
+			if v, ok := vars[k]; ok {
+				return v
+			}
+			return outer(k)
+		}
+	}
 	r0 := &resolver{getenv: getenv, refs: map[string]string{}}
 	r0.walk(root.Content[0], "")
 	if len(r0.errs) > 0 {
@@ -206,6 +272,7 @@ func Parse(r io.Reader, getenv func(string) string) (*Config, error) {
 	if err := root.Content[0].Decode(&cfg); err != nil {
 		return nil, &Error{Field: "config.yaml", Message: cleanYAMLError(err)}
 	}
+	cfg.EnvironmentVariables = vars
 	cfg.Warnings = unknownKeys(root.Content[0])
 	if err := cfg.applyEnv(getenv); err != nil {
 		return nil, err
@@ -218,6 +285,37 @@ func Parse(r io.Reader, getenv func(string) string) (*Config, error) {
 	}
 	cfg.BatchgateSettings.applyDefaults()
 	return &cfg, nil
+}
+
+// environmentVariables reads LiteLLM's environment_variables section as its
+// proxy applies it (ProxyConfig._load_environment_variables): a value
+// "os.environ/NAME" takes NAME's value and sets nothing when NAME is unset;
+// any other scalar is set as written.
+func environmentVariables(root *yaml.Node, getenv func(string) string) map[string]string {
+	var sec *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "environment_variables" {
+			sec = root.Content[i+1]
+		}
+	}
+	if sec == nil || sec.Kind != yaml.MappingNode {
+		return nil
+	}
+	vars := map[string]string{}
+	for i := 0; i+1 < len(sec.Content); i += 2 {
+		k, v := sec.Content[i].Value, sec.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+			continue
+		}
+		if name, ok := strings.CutPrefix(v.Value, "os.environ/"); ok {
+			if val := getenv(name); val != "" {
+				vars[k] = val
+			}
+			continue
+		}
+		vars[k] = v.Value
+	}
+	return vars
 }
 
 // resolver replaces "os.environ/NAME" scalars by the variable's value and
@@ -281,7 +379,7 @@ func unknownKeys(n *yaml.Node) []string {
 		k := n.Content[i].Value
 		if !known[""][k] {
 			out = append(out, fmt.Sprintf("unknown top-level section %q ignored", k))
-		} else if k != "model_list" && k != "general_settings" && k != "batchgate_settings" {
+		} else if k != "model_list" && k != "general_settings" && k != "batchgate_settings" && k != "environment_variables" {
 			out = append(out, fmt.Sprintf("section %q is LiteLLM-only and ignored", k))
 		}
 	}
@@ -328,6 +426,7 @@ var (
 func (c *Config) validate(refs map[string]string) error {
 	seen := map[string]Model{} // model_name -> its first deployment
 	batch := 0
+	var skipped error // why the first bedrock/ model left out cannot serve batches
 	for i, m := range c.ModelList {
 		at := fmt.Sprintf("model_list[%d]", i)
 		req := func(field, v string) error {
@@ -348,11 +447,30 @@ func (c *Config) validate(refs map[string]string) error {
 		if err := req(lp+".model", p.Model); err != nil {
 			return err
 		}
+		declared := m.ModelInfo.Mode == "batch"
 		if !strings.HasPrefix(p.Model, "bedrock/") {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("%s.model %q is not a bedrock/ model: batchgate ignores it", lp, p.Model))
+			if declared {
+				return &Error{Field: lp + ".model", Message: fmt.Sprintf("%q is mode: batch, but batchgate runs batches on Bedrock only (bedrock/<model id>)", p.Model)}
+			}
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s.model %q (%s) is not a bedrock/ model: not served for batches", lp, p.Model, m.ModelName))
+			c.ModelList[i].realtime = true
 			continue
 		}
-		if m.ModelInfo.Mode != "" && m.ModelInfo.Mode != "batch" {
+		if !declared && (p.S3BucketName == "" || p.AWSBatchRoleARN == "") {
+			// A real-time Bedrock model of a LiteLLM config: no batch settings.
+			if skipped == nil {
+				if skipped = req(lp+".s3_bucket_name", p.S3BucketName); skipped != nil {
+					skipped.(*Error).Message += " (or set AWS_S3_BUCKET_NAME)"
+				} else {
+					skipped = req(lp+".aws_batch_role_arn", p.AWSBatchRoleARN)
+					skipped.(*Error).Message += " (or set AWS_BATCH_ROLE_ARN): Bedrock batch jobs run with this IAM role"
+				}
+			}
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s.model %q (%s) has no s3_bucket_name or aws_batch_role_arn: not served for batches", lp, p.Model, m.ModelName))
+			c.ModelList[i].realtime = true
+			continue
+		}
+		if m.ModelInfo.Mode != "" && !declared {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s.model_info.mode is %q: batchgate serves it for batches anyway", at, m.ModelInfo.Mode))
 		}
 		batch++
@@ -376,10 +494,22 @@ func (c *Config) validate(refs map[string]string) error {
 			err.(*Error).Message += " (or set AWS_S3_BUCKET_NAME)"
 			return err
 		}
-		for _, b := range []struct{ field, v string }{{"s3_bucket_name", p.S3BucketName}, {"s3_output_bucket_name", p.S3OutputBucketName}} {
-			if b.v != "" && !bucketName.MatchString(b.v) {
-				return &Error{Field: lp + "." + b.field, Message: fmt.Sprintf("%q is not a valid S3 bucket name", b.v)}
+		for _, b := range []struct {
+			field          string
+			bucket, prefix *string
+		}{{"s3_bucket_name", &c.ModelList[i].LiteLLMParams.S3BucketName, &c.ModelList[i].LiteLLMParams.S3KeyPrefix},
+			{"s3_output_bucket_name", &c.ModelList[i].LiteLLMParams.S3OutputBucketName, &c.ModelList[i].LiteLLMParams.S3OutputKeyPrefix}} {
+			if *b.bucket == "" {
+				continue
 			}
+			bucket, prefix, problem := splitBucket(*b.bucket)
+			if problem != "" {
+				return &Error{Field: lp + "." + b.field, Message: fmt.Sprintf("%q %s", *b.bucket, problem)}
+			}
+			if !bucketName.MatchString(bucket) {
+				return &Error{Field: lp + "." + b.field, Message: fmt.Sprintf("%q is not a valid S3 bucket name (or bucket/prefix)", *b.bucket)}
+			}
+			*b.bucket, *b.prefix = bucket, prefix
 		}
 		if err := req(lp+".aws_batch_role_arn", p.AWSBatchRoleARN); err != nil {
 			err.(*Error).Message += " (or set AWS_BATCH_ROLE_ARN): Bedrock batch jobs run with this IAM role"
@@ -425,8 +555,13 @@ func (c *Config) validate(refs map[string]string) error {
 			}
 		}
 	}
+	if batch == 0 && skipped != nil {
+		// Only bedrock/ models, none with its batch settings: the admin
+		// meant batches, name what is missing.
+		return skipped
+	}
 	if batch == 0 {
-		return &Error{Field: "model_list", Message: "has no bedrock/ model: add at least one entry with litellm_params.model: bedrock/<model id>"}
+		return &Error{Field: "model_list", Message: "has no bedrock/ model batchgate can serve for batches: add an entry with litellm_params.model: bedrock/<model id>, s3_bucket_name and aws_batch_role_arn (model_info.mode: batch)"}
 	}
 	if c.GeneralSettings.MaxBatchFileSizeMB < 0 {
 		return &Error{Field: "general_settings.max_batch_file_size_mb", Message: "must not be negative"}
@@ -460,11 +595,12 @@ func orDefault(inv string) string {
 	return inv
 }
 
-// BatchModels returns the bedrock/ deployments batchgate serves.
+// BatchModels returns the bedrock/ deployments batchgate serves: not the
+// real-time entries of a LiteLLM config (see Warnings).
 func (c *Config) BatchModels() []Model {
 	var out []Model
 	for _, m := range c.ModelList {
-		if strings.HasPrefix(m.LiteLLMParams.Model, "bedrock/") {
+		if strings.HasPrefix(m.LiteLLMParams.Model, "bedrock/") && !m.realtime {
 			out = append(out, m)
 		}
 	}

@@ -63,6 +63,7 @@ func FromConfig(m config.Model, region string, objects batchgate.ObjectStore, jo
 		ID: deploymentID(m, region), ModelName: m.ModelName,
 		Model: p.Model, BedrockModelID: p.BedrockModelID(), BaseModel: mi.BaseModel, InvocationType: p.Invocation(),
 		Region: region, InputBucket: p.S3BucketName, OutputBucket: p.OutputBucket(), KMSKeyID: p.S3EncryptionKeyID,
+		InputPrefix: p.KeyPrefix(), OutputPrefix: p.OutputKeyPrefix(),
 		RoleARN: p.AWSBatchRoleARN, BedrockEndpointURL: p.BedrockEndpointURL,
 		S3Account: strings.Join([]string{p.S3EndpointURL, p.S3RegionName, p.AWSRegionName, p.S3AccessKeyID, p.AWSAccessKeyID, p.AWSProfileName}, "\x00"),
 		Quotas:    gateway.Quotas(m.Quotas()),

@@ -22,6 +22,10 @@ type CreateBatchRequest struct {
 	Endpoint         string            `json:"endpoint"`
 	CompletionWindow string            `json:"completion_window"`
 	Metadata         map[string]string `json:"metadata"`
+	// Model is what LiteLLM clients send (its router picks a deployment
+	// by it). The input file already names its deployment: model must name
+	// the same one.
+	Model string `json:"model"`
 	// OutputExpiresAfter is OpenAI's expiration policy for the batch's
 	// output and error files: anchor created_at (theirs), 1 hour to 30 days.
 	OutputExpiresAfter *ExpiresAfter `json:"output_expires_after"`
@@ -111,6 +115,11 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	if !c.AllowsModel(d.Name()) {
 		return nil, &batchgate.Error{Code: batchgate.EFORBIDDEN, Param: "model", Message: fmt.Sprintf("This key is not allowed to use model %q.", d.Name())}
 	}
+	if m := strings.TrimSpace(req.Model); m != "" && !d.Names(m) {
+		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "model", Message: fmt.Sprintf(
+			"model %q does not match the input file's model %q (deployment %q): the file was prepared for that model. Leave model out, or upload the file with target_model_names=%s.",
+			m, d.Name(), d.Model, m)}
+	}
 	if min := d.Quotas.MinRecords; f.Records < min {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf(
 			"The file has %d requests; Bedrock batch inference for %s needs at least %d per job. Add requests, or use the real-time API for small workloads.", f.Records, d.Name(), min)}
@@ -135,7 +144,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 	b.ClientToken = strings.ReplaceAll(b.ID, "_", "-")
 	b.JobName = "batchgate-" + strings.TrimPrefix(b.ID, "batch_")
-	b.OutputPrefix = fmt.Sprintf("s3://%s/%s%s/", d.OutputBucket, outputPrefix, b.ID)
+	b.OutputPrefix = d.outputURI(b.ID)
 	b.Deployment = d.ID // the group's first, until the job is placed (submitOn)
 	// This replica submits the job: the lease keeps other replicas' reconcilers
 	// away meanwhile, the in-flight mark this one's.
@@ -220,7 +229,7 @@ func (g *Gateway) submitOn(ctx context.Context, d *Deployment, b *batchgate.Batc
 	if err := g.stageInput(ctx, f, f.Key, d); err != nil {
 		return false, err
 	}
-	if prefix := fmt.Sprintf("s3://%s/%s%s/", d.OutputBucket, outputPrefix, b.ID); b.Deployment != d.ID || b.OutputPrefix != prefix {
+	if prefix := d.outputURI(b.ID); b.Deployment != d.ID || b.OutputPrefix != prefix {
 		b.Deployment, b.OutputPrefix, b.UpdatedAt = d.ID, prefix, g.now()
 		if err := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); err != nil {
 			return true, err

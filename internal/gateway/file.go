@@ -52,7 +52,7 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	g.uploading.Store(f.ID, true)
 	defer g.uploading.Delete(f.ID)
 
-	u := &fileUpload{g: g, ctx: ctx, c: c, f: f, dep: dep, ids: map[string]int{}}
+	u := &fileUpload{g: g, ctx: ctx, c: c, f: f, dep: dep, targeted: dep != nil, ids: map[string]int{}}
 	in := &byteCounter{r: r}
 	lines := &lineReader{br: bufio.NewReaderSize(in, 256<<10), max: g.MaxLineBytes}
 	// Until the deployment is known (no target_model_names), lines are
@@ -63,7 +63,7 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 		var line []byte
 		if line, err = lines.next(); len(line) > 0 {
 			var out bytes.Buffer
-			le := g.uploadLine(c, lines.n, line, &u.dep, f, u.ids, &out)
+			le := g.uploadLine(c, lines.n, line, &u.dep, false, f, u.ids, &out)
 			if ferr := u.add(le, out.Bytes()); ferr != nil {
 				u.abort(ferr)
 				return nil, ferr
@@ -114,13 +114,13 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	return f, nil
 }
 
-// uploadLine checks and translates one line into out.
-func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment, f *batchgate.File, ids map[string]int, out *bytes.Buffer) *batchgate.Error {
+// uploadLine checks and translates one line into out (targeted: see checkLine).
+func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment, targeted bool, f *batchgate.File, ids map[string]int, out *bytes.Buffer) *batchgate.Error {
 	req, le := translate.ParseLine(lineNo, line)
 	if le != nil {
 		return lineError(le)
 	}
-	if e := g.checkLine(c, lineNo, req.CustomID, req.URL, req.Model, dep, f, ids); e != nil {
+	if e := g.checkLine(c, lineNo, req.CustomID, req.URL, req.Model, dep, targeted, f, ids); e != nil {
 		return e
 	}
 	rec, le := translate.ToBedrock((*dep).translateOptions(), lineNo, req)
@@ -138,8 +138,10 @@ func (g *Gateway) uploadLine(c Caller, lineNo int, line []byte, dep **Deployment
 
 // checkLine applies the checks of a parsed line that depend on the lines
 // before it, and resolves the deployment from the first valid line when
-// the upload named none.
-func (g *Gateway) checkLine(c Caller, lineNo int, customID, url, model string, dep **Deployment, f *batchgate.File, ids map[string]int) *batchgate.Error {
+// the upload named none. When it did (targeted), body.model is not checked:
+// the requests run on the target whatever model they name, as LiteLLM
+// overwrites body.model with the target deployment's.
+func (g *Gateway) checkLine(c Caller, lineNo int, customID, url, model string, dep **Deployment, targeted bool, f *batchgate.File, ids map[string]int) *batchgate.Error {
 	if prev, dup := ids[customID]; dup {
 		return &batchgate.Error{Code: "duplicate_custom_id", Line: lineNo, Param: "custom_id",
 			Message: fmt.Sprintf("custom_id %q is already used on line %d; every request needs a unique custom_id", customID, prev)}
@@ -156,6 +158,9 @@ func (g *Gateway) checkLine(c Caller, lineNo int, customID, url, model string, d
 		if err != nil {
 			var e *batchgate.Error
 			errors.As(err, &e)
+			if e.Code == batchgate.EINVALID {
+				e.Message = g.unservedLineModel(c, model)
+			}
 			e.Line, e.Param = lineNo, "body.model"
 			return e
 		}
@@ -163,7 +168,7 @@ func (g *Gateway) checkLine(c Caller, lineNo int, customID, url, model string, d
 	}
 	d := *dep
 	f.Model = d.Name()
-	if !d.Names(model) {
+	if !targeted && !d.Names(model) {
 		return &batchgate.Error{Code: "model_mismatch", Line: lineNo, Param: "body.model",
 			Message: fmt.Sprintf("body.model %q is not the file's target model %q (or its deployment %q)", model, d.Name(), d.Model)}
 	}

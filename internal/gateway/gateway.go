@@ -45,6 +45,9 @@ type Deployment struct {
 	// InputBucket holds the input objects its jobs read, OutputBucket
 	// their output; KMSKeyID encrypts what batchgate writes.
 	InputBucket, OutputBucket string
+	// InputPrefix and OutputPrefix ("" or "prefix/") are where batchgate's
+	// objects go in those buckets (s3_bucket_name "bucket/prefix").
+	InputPrefix, OutputPrefix string
 	KMSKeyID                  string
 	RoleARN                   string // the IAM role its jobs run with
 	// BedrockEndpointURL is litellm_params.bedrock_endpoint_url ("" for

@@ -203,8 +203,8 @@ func (g *Gateway) sweptPrefixes() []sweptPrefix {
 	}
 	for _, d := range all {
 		for _, p := range []sweptPrefix{
-			{d: d, bucket: d.InputBucket, prefix: inputPrefix},
-			{d: d, bucket: d.OutputBucket, prefix: outputPrefix, results: true},
+			{d: d, bucket: d.InputBucket, prefix: d.InputPrefix + inputPrefix},
+			{d: d, bucket: d.OutputBucket, prefix: d.OutputPrefix + outputPrefix, results: true},
 		} {
 			if !seen[p.bucket+"/"+p.prefix] {
 				seen[p.bucket+"/"+p.prefix] = true

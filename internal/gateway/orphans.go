@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"path"
 	"strings"
 
 	"github.com/batchgate/batchgate"
@@ -80,7 +81,7 @@ func (g *Gateway) DeleteOrphanObjects(ctx context.Context) (int, error) {
 // this replica is running (an upload's first part may be older than the
 // stale age while it still streams the next).
 func (g *Gateway) notUploading(key string) bool {
-	id, _, _ := strings.Cut(strings.TrimPrefix(key, inputPrefix), ".")
+	id, _, _ := strings.Cut(path.Base(key), ".") // {prefix}batchgate/input/{id}[.partN].jsonl
 	_, busy := g.uploading.Load(id)
 	return !busy
 }

@@ -33,7 +33,8 @@ func resultKey(b *batchgate.Batch, kind string) (bucket, key string) {
 
 // isResultKey reports whether key is one resultKey gives.
 func isResultKey(key string) bool {
-	return strings.HasPrefix(key, outputPrefix) && (strings.HasSuffix(key, "/openai/"+batchgate.FileOutput+".jsonl") ||
+	// (Under the deployment's output key prefix, which the sweeps list.)
+	return strings.Contains(key, outputPrefix) && (strings.HasSuffix(key, "/openai/"+batchgate.FileOutput+".jsonl") ||
 		strings.HasSuffix(key, "/openai/"+batchgate.FileError+".jsonl"))
 }
 

@@ -9,12 +9,18 @@ import (
 	"github.com/batchgate/batchgate"
 )
 
-// inputPrefix is where input files are stored in the model's bucket.
+// inputPrefix is where input files are stored in the model's bucket, under
+// the deployment's key prefix (s3_bucket_name "bucket/prefix").
 const inputPrefix = "batchgate/input/"
 
 // outputPrefix is where the batches' jobs write (outputPrefix{batch_id}/),
-// in the output bucket.
+// in the output bucket, under the deployment's output key prefix.
 const outputPrefix = "batchgate/output/"
+
+// outputURI is where the job of batch id writes on d.
+func (d *Deployment) outputURI(id string) string {
+	return "s3://" + d.OutputBucket + "/" + d.OutputPrefix + outputPrefix + id + "/"
+}
 
 // partUploader streams an input file's translated records to S3, rolling to
 // a new object whenever the next record would break the model's per-job
@@ -36,16 +42,17 @@ type partUploader struct {
 
 func (g *Gateway) newPartUploader(ctx context.Context, d *Deployment, f *batchgate.File) *partUploader {
 	q := d.Quotas
-	f.Bucket, f.Key = d.InputBucket, partKey(f.ID, 0)
+	f.Bucket, f.Key = d.InputBucket, partKey(d.InputPrefix, f.ID, 0)
 	return &partUploader{ctx: ctx, d: d, f: f, maxRecords: q.MaxRecordsPerJob, minRecords: q.MinRecords, maxBytes: q.MaxBytesPerPart()}
 }
 
-// partKey is the S3 key of part i of file id; part 0 has the key of an unsplit file.
-func partKey(id string, i int) string {
+// partKey is the S3 key of part i of file id under the deployment's key
+// prefix; part 0 has the key of an unsplit file.
+func partKey(prefix, id string, i int) string {
 	if i == 0 {
-		return inputPrefix + id + ".jsonl"
+		return prefix + inputPrefix + id + ".jsonl"
 	}
-	return fmt.Sprintf("%s%s.part%d.jsonl", inputPrefix, id, i)
+	return fmt.Sprintf("%s%s%s.part%d.jsonl", prefix, inputPrefix, id, i)
 }
 
 func (u *partUploader) start(key string) {
@@ -70,7 +77,7 @@ func (u *partUploader) write(rec []byte) error {
 		}
 	}
 	if u.pw == nil {
-		u.start(partKey(u.f.ID, len(u.parts)))
+		u.start(partKey(u.d.InputPrefix, u.f.ID, len(u.parts)))
 	}
 	if _, err := u.pw.Write(rec); err != nil {
 		return err
@@ -131,7 +138,9 @@ func (u *partUploader) rebalance() (err error) {
 	}
 	u.parts = u.parts[:n-2]
 	old := []string{a.Key, b.Key}
-	next := func(i int) string { return fmt.Sprintf("%s%s.part%dr.jsonl", inputPrefix, u.f.ID, i) }
+	next := func(i int) string {
+		return fmt.Sprintf("%s%s%s.part%dr.jsonl", u.d.InputPrefix, inputPrefix, u.f.ID, i)
+	}
 	u.start(next(n - 2))
 	written := 0
 	for _, key := range old {

@@ -164,7 +164,7 @@ func (u *fileUpload) pipeline(lines *lineReader) (readErr, fatal error) {
 func (u *fileUpload) addChunkLine(l *chunkLine, out []byte) error {
 	le := l.perr
 	if le == nil {
-		le = u.g.checkLine(u.c, l.no, l.customID, l.url, l.model, &u.dep, u.f, u.ids)
+		le = u.g.checkLine(u.c, l.no, l.customID, l.url, l.model, &u.dep, u.targeted, u.f, u.ids)
 	}
 	if le == nil {
 		le = l.terr
@@ -184,6 +184,9 @@ type fileUpload struct {
 	c   Caller
 	f   *batchgate.File
 	dep *Deployment // nil until a line names it, without target_model_names
+	// targeted: the upload named its target (target_model_names), and the
+	// lines' body.model are not checked: the target replaces them, as in LiteLLM.
+	targeted bool
 
 	ids      map[string]int // custom_id: line
 	problems []*batchgate.Error

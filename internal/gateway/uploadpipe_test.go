@@ -72,7 +72,7 @@ func uploadSequential(g *Gateway, c Caller, target string, data []byte) ([]byte,
 		if len(line) > 0 {
 			lineNo++
 			out.Reset()
-			if le := g.uploadLine(c, lineNo, line, &dep, f, ids, &out); le != nil {
+			if le := g.uploadLine(c, lineNo, line, &dep, target != "", f, ids, &out); le != nil {
 				if len(problems) < g.MaxErrors {
 					problems = append(problems, le)
 				}

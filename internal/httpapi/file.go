@@ -51,11 +51,16 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "The request must be multipart/form-data with a file and purpose=batch."}
 	}
+	if err := jsonBodyAsUpload(mr); err != nil {
+		return err
+	}
 	var (
 		purpose, target string
 		f               *batchgate.File
+		spooled         *spool       // a file part waiting for a late target_model_names (litellm_upload.go)
 		expiry          expiresAfter // expires_after[anchor], expires_after[seconds]
 	)
+	defer spooled.Close()
 	setTarget := func(v string) error {
 		v = strings.TrimSpace(v)
 		if target != "" && v != target {
@@ -77,13 +82,24 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 		}
 		name := p.FormName()
 		if name == "file" {
-			if f != nil {
+			if f != nil || spooled != nil {
 				return cleanup(r, s.Gateway, c, f, &batchgate.Error{Code: batchgate.EINVALID, Param: "file", Message: "only one file may be uploaded per request"})
 			}
 			if purpose != "" && purpose != batchgate.PurposeBatch {
 				return badPurpose(purpose)
 			}
-			f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: p.FileName(), Target: target, ExpiresAfter: expiry.upload()}, p)
+			var src io.Reader = p
+			if target == "" {
+				var model string
+				if src, model = firstLineModel(p); !servedOrUnknown(s.Gateway, model) {
+					// target_model_names may still follow (the OpenAI SDKs send it after the file).
+					if spooled, err = newSpool(src, p.FileName()); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: p.FileName(), Target: target, ExpiresAfter: expiry.upload()}, src)
 			if err != nil {
 				return err
 			}
@@ -112,6 +128,14 @@ func (s *Server) createFile(w http.ResponseWriter, r *http.Request) error {
 		}
 		if err != nil {
 			return cleanup(r, s.Gateway, c, f, err)
+		}
+	}
+	if spooled != nil {
+		if purpose != batchgate.PurposeBatch {
+			return badPurpose(purpose)
+		}
+		if f, err = s.Gateway.UploadFile(r.Context(), c, gateway.Upload{Filename: spooled.filename, Target: target, ExpiresAfter: expiry.upload()}, spooled.f); err != nil {
+			return err
 		}
 	}
 	if f == nil {
