@@ -18,6 +18,13 @@ type Price struct {
 	InputSource, OutputSource string
 	// Source sums both up, e.g. for logs.
 	Source string
+
+	// OnDemandInput and OnDemandOutput are the deployment's on-demand
+	// prices (USD per token), for batches run through the runtime API
+	// (model_info.batch_below_minimum: on_demand), with their sources (the
+	// OnDemandSource* constants). See OnDemand.
+	OnDemandInput, OnDemandOutput             float64
+	OnDemandInputSource, OnDemandOutputSource string
 }
 
 // Where a price comes from.
@@ -28,8 +35,18 @@ const (
 	SourceNone     = "unknown model: no price"
 )
 
+// Where an on-demand price comes from.
+const (
+	OnDemandSourceModelInfo = "model_info.*_cost_per_token (on-demand)"
+	OnDemandSourceTable     = "built-in table (on-demand)"
+	OnDemandSourceBatches   = "model_info.*_cost_per_token_batches, doubled for on-demand"
+)
+
 // onDemand holds on-demand USD prices per million tokens, keyed by
-// foundation model id (bedrockmodel.ID.Foundation). Batch prices are half of these.
+// foundation model id (bedrockmodel.ID.Foundation). Batch prices are half of
+// these; batches run on demand (the runtime API) pay them in full. Source:
+// the Amazon Bedrock pricing page (aws.amazon.com/bedrock/pricing), on-demand
+// text token prices.
 var onDemand = map[string][2]float64{
 	"anthropic.claude-3-haiku-20240307-v1:0":    {0.25, 1.25},
 	"anthropic.claude-3-sonnet-20240229-v1:0":   {3, 15},
@@ -98,11 +115,42 @@ func For(m config.Model) Price {
 	var p Price
 	p.Input, p.InputSource = pick(mi.InputCostPerTokenBatches, mi.InputCostPerToken, table[0])
 	p.Output, p.OutputSource = pick(mi.OutputCostPerTokenBatches, mi.OutputCostPerToken, table[1])
-	p.Source = p.InputSource
-	if p.OutputSource != p.InputSource {
-		p.Source = "input: " + p.InputSource + "; output: " + p.OutputSource
+	p.Source = summary(p.InputSource, p.OutputSource)
+	// On demand: model_info's on-demand price, else the table's, else the
+	// batch price doubled.
+	onDemandOf := func(batch, onDemand *float64, tableUSDPerM float64) (float64, string) {
+		switch {
+		case onDemand != nil:
+			return *onDemand, OnDemandSourceModelInfo
+		case known:
+			return tableUSDPerM / 1e6, OnDemandSourceTable
+		case batch != nil:
+			return *batch * 2, OnDemandSourceBatches
+		}
+		return 0, SourceNone
 	}
+	p.OnDemandInput, p.OnDemandInputSource = onDemandOf(mi.InputCostPerTokenBatches, mi.InputCostPerToken, table[0])
+	p.OnDemandOutput, p.OnDemandOutputSource = onDemandOf(mi.OutputCostPerTokenBatches, mi.OutputCostPerToken, table[1])
 	return p
+}
+
+func summary(in, out string) string {
+	if in == out {
+		return in
+	}
+	return "input: " + in + "; output: " + out
+}
+
+// OnDemand returns the price of a batch run on demand: the on-demand prices
+// as Input and Output (Of then bills at them), with their sources.
+func (p Price) OnDemand() Price {
+	return Price{
+		Input: p.OnDemandInput, Output: p.OnDemandOutput,
+		InputSource: p.OnDemandInputSource, OutputSource: p.OnDemandOutputSource,
+		Source:        summary(p.OnDemandInputSource, p.OnDemandOutputSource),
+		OnDemandInput: p.OnDemandInput, OnDemandOutput: p.OnDemandOutput,
+		OnDemandInputSource: p.OnDemandInputSource, OnDemandOutputSource: p.OnDemandOutputSource,
+	}
 }
 
 // Of returns the cost of u at price p.
