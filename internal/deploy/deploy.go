@@ -36,6 +36,13 @@ func build(ctx context.Context, m config.Model) (*gateway.Deployment, string, er
 		return nil, "", fmt.Errorf("model %s: %w", m.ModelName, err)
 	}
 	d := &gateway.Deployment{Model: m, Objects: s3store.New(s3c), Jobs: &bedrock.Runner{Client: br}, Price: cost.For(m)}
+	if m.OnDemand() {
+		rt, err := awsconf.BedrockRuntime(ctx, m.LiteLLMParams)
+		if err != nil {
+			return nil, "", fmt.Errorf("model %s: %w", m.ModelName, err)
+		}
+		d.Runtime = &bedrock.Runtime{Client: rt}
+	}
 	if err := d.Check(); err != nil {
 		return nil, "", &UnsupportedError{Model: m.ModelName, Err: err}
 	}

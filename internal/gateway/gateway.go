@@ -35,6 +35,9 @@ type Deployment struct {
 	Objects batchgate.ObjectStore
 	Jobs    JobRunner
 	Price   cost.Price
+	// Runtime runs the requests of batches below the batch minimum on
+	// demand (model_info.batch_below_minimum: on_demand); nil otherwise.
+	Runtime RuntimeInvoker
 }
 
 // Name is the model name clients use.

@@ -71,7 +71,7 @@ func (s *Server) keyIDOf(r *http.Request, key string) (string, error) {
 }
 
 func newSpendLog(l *batchgate.SpendLog) spendLog {
-	return spendLog{
+	out := spendLog{
 		RequestID: l.BatchID, CallType: "batch", APIKey: l.Owner.KeyID, Spend: l.Cost,
 		TotalTokens: l.Usage.InputTokens + l.Usage.OutputTokens, PromptTokens: l.Usage.InputTokens, CompletionTokens: l.Usage.OutputTokens,
 		StartTime: l.CreatedAt, EndTime: l.CreatedAt, Model: l.ModelID, ModelGroup: l.Model, CustomLLMProvider: "bedrock",
@@ -80,4 +80,8 @@ func newSpendLog(l *batchgate.SpendLog) spendLog {
 			"price_source": l.PriceSource, "input_cost_per_token": l.InputCostPerToken, "output_cost_per_token": l.OutputCostPerToken,
 		},
 	}
+	if l.Mode != "" { // "on_demand": billed at on-demand prices
+		out.Metadata["mode"] = l.Mode
+	}
+	return out
 }
