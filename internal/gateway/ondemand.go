@@ -17,6 +17,7 @@ import (
 	"github.com/batchgate/batchgate"
 	"github.com/batchgate/batchgate/internal/bedrock"
 	"github.com/batchgate/batchgate/internal/cost"
+	"github.com/batchgate/batchgate/internal/crash"
 	"github.com/batchgate/batchgate/internal/translate"
 )
 
@@ -282,6 +283,9 @@ func (g *Gateway) runOnDemand(ctx context.Context, d *Deployment, b *batchgate.B
 				// Stored before it counts as done: a crash after the call
 				// and before this write runs the request again, never loses it.
 				_, err = d.Objects.Put(ctx, bucket, requestKey(prefix, r.index), bytes.NewReader(line), d.LiteLLMParams.S3EncryptionKeyID)
+			}
+			if err == nil {
+				crash.At(crash.AfterOnDemandRequest)
 			}
 			mu.Lock()
 			defer mu.Unlock()
