@@ -113,7 +113,7 @@ func (g *Gateway) refreshOnDemand(ctx context.Context, d *Deployment, b *batchga
 	} else if err != nil {
 		return err
 	}
-	records, err := g.onDemandRecords(ctx, f)
+	records, err := g.onDemandRecords(ctx, d, f)
 	if err != nil {
 		return err
 	}
@@ -136,11 +136,14 @@ func (g *Gateway) refreshOnDemand(ctx context.Context, d *Deployment, b *batchga
 		}
 	}
 	if len(todo) > 0 {
-		if err := g.runOnDemand(ctx, d, b, todo, done); err != nil {
+		n, err := g.runOnDemand(ctx, d, b, todo, done)
+		if err != nil {
 			return err
 		}
-		if b.Status == batchgate.StatusCancelling {
-			return nil // the next pass settles it as cancelled
+		if n < len(todo) {
+			// Cancelled meanwhile (the next pass settles it), or this pass
+			// has had its share of time: the next one goes on.
+			return nil
 		}
 	}
 	return g.finishOnDemand(ctx, d, b, records, "Completed", "", batchgate.StatusCompleted)
@@ -148,18 +151,25 @@ func (g *Gateway) refreshOnDemand(ctx context.Context, d *Deployment, b *batchga
 
 // onDemandRecords reads the records of the input file (the translated
 // batch records the upload stored).
-func (g *Gateway) onDemandRecords(ctx context.Context, f *batchgate.File) ([]onDemandRecord, error) {
-	rc, err := g.objectsOf(f).Get(ctx, f.Bucket, f.Key)
+func (g *Gateway) onDemandRecords(ctx context.Context, d *Deployment, f *batchgate.File) ([]onDemandRecord, error) {
+	rc, err := d.Objects.Get(ctx, f.Bucket, f.Key)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	var out []onDemandRecord
-	sc := bufio.NewScanner(rc)
-	sc.Buffer(make([]byte, 0, 64<<10), max(g.MaxLineBytes, 1<<20)*2)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	br := bufio.NewReader(rc)
+	for {
+		line, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("read input of %s: %w", f.ID, err)
+		}
+		last := err == io.EOF
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
+			if last {
+				break
+			}
 			continue
 		}
 		var r struct {
@@ -169,20 +179,12 @@ func (g *Gateway) onDemandRecords(ctx context.Context, f *batchgate.File) ([]onD
 		if err := json.Unmarshal(line, &r); err != nil {
 			return nil, fmt.Errorf("input record %d of %s: %w", len(out)+1, f.ID, err)
 		}
-		out = append(out, onDemandRecord{index: len(out), recordID: r.RecordID, input: append(json.RawMessage(nil), r.ModelInput...)})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read input of %s: %w", f.ID, err)
+		out = append(out, onDemandRecord{index: len(out), recordID: r.RecordID, input: r.ModelInput})
+		if last {
+			break
+		}
 	}
 	return out, nil
-}
-
-// objectsOf is the object store of the deployment of f's model.
-func (g *Gateway) objectsOf(f *batchgate.File) batchgate.ObjectStore {
-	if d := g.deployment(f.Model); d != nil {
-		return d.Objects
-	}
-	return nil
 }
 
 // onDemandDone reads the results stored so far, by record index.
@@ -213,15 +215,25 @@ func (g *Gateway) onDemandDone(ctx context.Context, d *Deployment, b *batchgate.
 	return done, nil
 }
 
+// onDemandPassTime is how long one reconciliation pass starts requests of
+// an on-demand batch (those running then finish): the pass waits for its
+// batches, so one long batch must not hold up the polling of the others.
+func (g *Gateway) onDemandPassTime() time.Duration {
+	return max(g.LeaseTTL/2, time.Second)
+}
+
 // runOnDemand runs the requests of todo, model_info.batch_on_demand_concurrency
 // at a time, storing each result as it comes and the batch's progress with
-// it. It stops starting requests when the batch is being cancelled or ctx
-// ends, and returns the first error that leaves a request undone (the next
-// pass runs it again).
-func (g *Gateway) runOnDemand(ctx context.Context, d *Deployment, b *batchgate.Batch, todo []onDemandRecord, done map[int][]byte) error {
-	var mu sync.Mutex // guards b, done and firstErr
+// it. It stops starting requests when the batch is being cancelled, ctx
+// ends or the pass has run onDemandPassTime, and returns how many requests
+// it finished and the first error that left one undone (the next pass runs
+// it again).
+func (g *Gateway) runOnDemand(ctx context.Context, d *Deployment, b *batchgate.Batch, todo []onDemandRecord, done map[int][]byte) (int, error) {
+	var mu sync.Mutex // guards b, done, finished and firstErr
 	var firstErr error
+	finished := 0
 	now := g.now()
+	passEnd := now.Add(g.onDemandPassTime())
 	if b.Status == batchgate.StatusValidating {
 		b.Status = batchgate.StatusInProgress
 	}
@@ -231,7 +243,7 @@ func (g *Gateway) runOnDemand(ctx context.Context, d *Deployment, b *batchgate.B
 	b.RequestCounts = g.onDemandCounts(d, b, done)
 	b.LeaseOwner, b.LeaseUntil, b.UpdatedAt = g.ReplicaID, ptr(now.Add(g.LeaseTTL)), now
 	if err := g.Store.UpdateBatch(ctx, b); err != nil {
-		return err
+		return 0, err
 	}
 	// Keep the lease while requests run (they may take minutes), and see a
 	// cancel that arrives meanwhile.
@@ -261,17 +273,16 @@ func (g *Gateway) runOnDemand(ctx context.Context, d *Deployment, b *batchgate.B
 	sem := make(chan struct{}, d.OnDemandConcurrency())
 	var wg sync.WaitGroup
 	for _, r := range todo {
-		mu.Lock()
-		stopping := firstErr != nil || b.Status == batchgate.StatusCancelling
-		mu.Unlock()
-		if stopping || ctx.Err() != nil {
-			break
-		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 		}
-		if ctx.Err() != nil {
+		// Checked once a slot is free: what the requests before this one
+		// found (an error, a cancel) decides whether it starts.
+		mu.Lock()
+		stopping := firstErr != nil || b.Status == batchgate.StatusCancelling
+		mu.Unlock()
+		if stopping || ctx.Err() != nil || !g.now().Before(passEnd) {
 			break
 		}
 		wg.Add(1)
@@ -296,6 +307,7 @@ func (g *Gateway) runOnDemand(ctx context.Context, d *Deployment, b *batchgate.B
 				return
 			}
 			done[r.index] = line
+			finished++
 			g.saveOnDemandProgress(ctx, d, b, done)
 		}(r)
 	}
@@ -303,7 +315,7 @@ func (g *Gateway) runOnDemand(ctx context.Context, d *Deployment, b *batchgate.B
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
-	return firstErr
+	return finished, firstErr
 }
 
 // saveOnDemandProgress stores the batch's counts so far with a renewed

@@ -397,3 +397,57 @@ func TestOnDemandCancel(t *testing.T) {
 	}
 	spendOf(t, e, b.ID)
 }
+
+// clockInvoker moves the gateway's clock on by step at each runtime call.
+type clockInvoker struct {
+	next gateway.RuntimeInvoker
+	mu   sync.Mutex
+	now  time.Time
+	step time.Duration
+}
+
+func (c *clockInvoker) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clockInvoker) Invoke(ctx context.Context, modelID string, converse bool, body []byte) ([]byte, error) {
+	c.mu.Lock()
+	c.now = c.now.Add(c.step)
+	c.mu.Unlock()
+	return c.next.Invoke(ctx, modelID, converse, body)
+}
+
+// TestOnDemandPassShare: a pass starts requests of an on-demand batch for a
+// limited time (half the lease), so that a long batch does not hold up the
+// reconciler's other batches; the next pass goes on where it stopped.
+func TestOnDemandPassShare(t *testing.T) {
+	one := 1
+	var clock *clockInvoker
+	e, le := startEnv(t, envOptions{local: local.Options{StepDelay: 10 * time.Millisecond}, configure: func(gw *gateway.Gateway) {
+		d := gw.Deployments[model]
+		d.ModelInfo.BatchOnDemandConcurrency = &one
+		// Each request takes (on the gateway's clock) the whole share of a pass.
+		clock = &clockInvoker{next: d.Runtime, now: time.Now(), step: gw.LeaseTTL / 2}
+		d.Runtime = clock
+		gw.Now = clock.Now
+	}})
+	key := e.key(model)
+	b := e.createBatch(key, e.uploadOK(key, lines(3, model)))
+	for pass := 1; pass <= 3; pass++ {
+		if _, err := e.gw.Reconcile(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(le.Sim().RuntimeCalls()); n != pass {
+			t.Fatalf("after pass %d: %d runtime calls, want %d", pass, n, pass)
+		}
+	}
+	got, err := e.gw.Store.FindBatchByID(t.Context(), b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "completed" || got.RequestCounts.Completed != 3 {
+		t.Errorf("batch after 3 passes = %+v", got)
+	}
+}
