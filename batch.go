@@ -16,6 +16,11 @@ type Batch struct {
 
 	Model   string // model_name the caller asked for
 	ModelID string // the deployment's Bedrock model id
+	// Mode is how the batch runs: "" as Bedrock batch jobs, ModeOnDemand
+	// request by request through the runtime API (a batch below Bedrock's
+	// minimum, with model_info.batch_below_minimum: on_demand). Set at
+	// creation; it never changes.
+	Mode string
 
 	Status  string // OpenAI status
 	Message string // why the batch failed, if it did
@@ -76,6 +81,10 @@ const (
 	StatusCancelled  = "cancelled"
 )
 
+// ModeOnDemand is Batch.Mode (and SpendLog.Mode) of a batch run through
+// Bedrock's runtime API (InvokeModel or Converse), billed at on-demand prices.
+const ModeOnDemand = "on_demand"
+
 // Terminal reports whether a batch in status s will not change again.
 func Terminal(s string) bool {
 	switch s {
@@ -117,7 +126,8 @@ type BatchStore interface {
 	// the running ones when filter.NonTerminal), newest first or oldest
 	// first when filter.Ascending. None match: an empty result, not an error.
 	FindBatches(ctx context.Context, filter BatchFilter) ([]*Batch, error)
-	// UpdateBatch writes b over the stored batch, keeping what a stale copy
+	// UpdateBatch writes b over the stored batch (ID, Owner, CreatedAt and
+	// Mode excepted: they never change), keeping what a stale copy
 	// must not undo: a Terminal batch is final (ECONFLICT), a JobARN once
 	// set stays, cancelling stays until the batch ends, and a billed batch
 	// keeps its billed Cost and no reservation (see internal/storetest).

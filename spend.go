@@ -30,6 +30,9 @@ type SpendLog struct {
 	InputCostPerToken  float64
 	OutputCostPerToken float64
 	PriceSource        string
+	// Mode is the batch's Mode: "" for Bedrock batch jobs (batch prices),
+	// ModeOnDemand for the runtime API (on-demand prices).
+	Mode string
 }
 
 // SpendFilter selects spend logs: those Scope may see, and of them those

@@ -152,6 +152,8 @@ type Server struct {
 	tokens   map[string]*job // by clientRequestToken
 	injected []injectedError
 	closed   bool
+
+	runtime runtimeLog // runtime calls answered (runtime.go)
 }
 
 type injectedError struct {
@@ -214,6 +216,7 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /model-invocation-job/{jobIdentifier}", s.operation(OpGetModelInvocationJob, s.handleGet))
 	s.mux.Handle("GET /model-invocation-jobs", s.operation(OpListModelInvocationJobs, s.handleList))
 	s.mux.Handle("POST /model-invocation-job/{jobIdentifier}/stop", s.operation(OpStopModelInvocationJob, s.handleStop))
+	s.routeRuntime()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(UnknownOperationException, "Unknown operation %s %s", r.Method, r.URL.EscapedPath()))
 	})
@@ -258,7 +261,8 @@ func (s *Server) Faults() Faults {
 // unknown operation or error type.
 func (s *Server) InjectError(operation string, t ErrorType, message string) error {
 	switch operation {
-	case "", OpCreateModelInvocationJob, OpGetModelInvocationJob, OpListModelInvocationJobs, OpStopModelInvocationJob:
+	case "", OpCreateModelInvocationJob, OpGetModelInvocationJob, OpListModelInvocationJobs, OpStopModelInvocationJob,
+		OpInvokeModel, OpConverse:
 	default:
 		return fmt.Errorf("unknown operation %q", operation)
 	}

@@ -124,6 +124,11 @@ type ModelInfo struct {
 	BatchMaxBytesPerFile   *int64 `yaml:"batch_max_bytes_per_file"`
 	BatchMaxBytesPerJob    *int64 `yaml:"batch_max_bytes_per_job"`
 	BatchMaxConcurrentJobs *int   `yaml:"batch_max_concurrent_jobs"`
+	// batchgate: a batch below the minimum records per job is refused
+	// ("refuse", the default) or runs "on_demand" through the runtime API,
+	// batch_on_demand_concurrency requests at a time (see ondemand.go).
+	BatchBelowMinimum        string `yaml:"batch_below_minimum"`
+	BatchOnDemandConcurrency *int   `yaml:"batch_on_demand_concurrency"`
 }
 
 // DefaultMinRecordsPerJob is Bedrock's minimum number of records per batch job
@@ -534,6 +539,9 @@ func (c *Config) validate(refs map[string]string) error {
 		}
 		if p.MinRecordsPerJob != nil && *p.MinRecordsPerJob < 0 {
 			return &Error{Field: lp + ".min_records_per_job", Message: "must not be negative"}
+		}
+		if err := m.checkOnDemand(at + ".model_info"); err != nil {
+			return err
 		}
 		if err := m.checkQuotas(at + ".model_info"); err != nil {
 			return err

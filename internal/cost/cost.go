@@ -18,11 +18,13 @@ type Price struct {
 	InputSource, OutputSource string
 	// Source sums both up, e.g. for logs.
 	Source string
-	// OnDemandInput and OnDemandOutput are the on-demand prices (USD per
-	// token), for /model_group/info's input_cost_per_token and
-	// output_cost_per_token: model_info's, else the built-in table's; nil
-	// when neither knows (never derived from a batch price).
-	OnDemandInput, OnDemandOutput *float64
+
+	// OnDemandInput and OnDemandOutput are the deployment's on-demand
+	// prices (USD per token), for batches run through the runtime API
+	// (model_info.batch_below_minimum: on_demand), with their sources (the
+	// OnDemandSource* constants). See OnDemand.
+	OnDemandInput, OnDemandOutput             float64
+	OnDemandInputSource, OnDemandOutputSource string
 }
 
 // Where a price comes from.
@@ -31,6 +33,13 @@ const (
 	SourceOnDemand = "model_info.*_cost_per_token, halved for batch"
 	SourceTable    = "built-in table (on-demand price halved for batch)"
 	SourceNone     = "unknown model: no price"
+)
+
+// Where an on-demand price comes from.
+const (
+	OnDemandSourceModelInfo = "model_info.*_cost_per_token (on-demand)"
+	OnDemandSourceTable     = "built-in table (on-demand)"
+	OnDemandSourceBatches   = "model_info.*_cost_per_token_batches, doubled for on-demand"
 )
 
 // onDemand holds on-demand USD prices per million tokens, keyed by
@@ -105,24 +114,55 @@ func For(m config.Model) Price {
 	var p Price
 	p.Input, p.InputSource = pick(mi.InputCostPerTokenBatches, mi.InputCostPerToken, table[0])
 	p.Output, p.OutputSource = pick(mi.OutputCostPerTokenBatches, mi.OutputCostPerToken, table[1])
-	p.Source = p.InputSource
-	if p.OutputSource != p.InputSource {
-		p.Source = "input: " + p.InputSource + "; output: " + p.OutputSource
-	}
-	onDemand := func(configured *float64, tableUSDPerM float64) *float64 {
+	p.Source = summary(p.InputSource, p.OutputSource)
+	// On demand: model_info's on-demand price, else the table's, else the
+	// batch price doubled.
+	onDemandOf := func(batch, onDemand *float64, tableUSDPerM float64) (float64, string) {
 		switch {
-		case configured != nil:
-			v := *configured
-			return &v
+		case onDemand != nil:
+			return *onDemand, OnDemandSourceModelInfo
 		case known:
-			v := tableUSDPerM / 1e6
+			return tableUSDPerM / 1e6, OnDemandSourceTable
+		case batch != nil:
+			return *batch * 2, OnDemandSourceBatches
+		}
+		return 0, SourceNone
+	}
+	p.OnDemandInput, p.OnDemandInputSource = onDemandOf(mi.InputCostPerTokenBatches, mi.InputCostPerToken, table[0])
+	p.OnDemandOutput, p.OnDemandOutputSource = onDemandOf(mi.OutputCostPerTokenBatches, mi.OutputCostPerToken, table[1])
+	return p
+}
+
+func summary(in, out string) string {
+	if in == out {
+		return in
+	}
+	return "input: " + in + "; output: " + out
+}
+
+// OnDemand returns the price of a batch run on demand: the on-demand prices
+// as Input and Output (Of then bills at them), with their sources.
+func (p Price) OnDemand() Price {
+	return Price{
+		Input: p.OnDemandInput, Output: p.OnDemandOutput,
+		InputSource: p.OnDemandInputSource, OutputSource: p.OnDemandOutputSource,
+		Source:        summary(p.OnDemandInputSource, p.OnDemandOutputSource),
+		OnDemandInput: p.OnDemandInput, OnDemandOutput: p.OnDemandOutput,
+		OnDemandInputSource: p.OnDemandInputSource, OnDemandOutputSource: p.OnDemandOutputSource,
+	}
+}
+
+// ListedOnDemand returns the on-demand prices model_info or the built-in
+// table gives, for /model_group/info's input_cost_per_token and
+// output_cost_per_token: nil when neither knows, never a doubled batch price.
+func (p Price) ListedOnDemand() (in, out *float64) {
+	listed := func(v float64, src string) *float64 {
+		if src == OnDemandSourceModelInfo || src == OnDemandSourceTable {
 			return &v
 		}
 		return nil
 	}
-	p.OnDemandInput = onDemand(mi.InputCostPerToken, table[0])
-	p.OnDemandOutput = onDemand(mi.OutputCostPerToken, table[1])
-	return p
+	return listed(p.OnDemandInput, p.OnDemandInputSource), listed(p.OnDemandOutput, p.OnDemandOutputSource)
 }
 
 // Of returns the cost of u at price p.

@@ -16,6 +16,9 @@ const (
 	AfterCreateIntent  = "after-create-intent"  // the batch is stored, Bedrock not called yet
 	AfterAWSCreate     = "after-aws-create"     // Bedrock created the job, its ARN is not stored
 	BeforeSettleCommit = "before-settle-commit" // the batch is billed, its final state not stored
+	// AfterOnDemandRequest: a request of an on-demand batch ran and its
+	// result is stored, the batch's progress not yet.
+	AfterOnDemandRequest = "after-on-demand-request"
 )
 
 var point = os.Getenv(Env)

@@ -41,6 +41,13 @@ func build(ctx context.Context, m config.Model) (*gateway.Deployment, string, er
 		return nil, "", fmt.Errorf("model %s: %w", m.ModelName, err)
 	}
 	d := FromConfig(m, m.LiteLLMParams.JobRegion(br.Options().Region), s3store.New(s3c), &bedrock.Runner{Client: br})
+	if m.OnDemand() {
+		rt, err := awsconf.BedrockRuntime(ctx, m.LiteLLMParams)
+		if err != nil {
+			return nil, "", fmt.Errorf("model %s: %w", m.ModelName, err)
+		}
+		d.Runtime, d.OnDemandConcurrency = &bedrock.Runtime{Client: rt}, m.OnDemandConcurrency()
+	}
 	if err := d.Check(); err != nil {
 		return nil, "", &UnsupportedError{Model: m.ModelName, Err: err}
 	}

@@ -120,12 +120,17 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 			"model %q does not match the input file's model %q (deployment %q): the file was prepared for that model. Leave model out, or upload the file with target_model_names=%s.",
 			m, d.Name(), d.Model, m)}
 	}
-	if min := d.Quotas.MinRecords; f.Records < min {
+	onDemand := runsOnDemand(d, f) // below the minimum, with batch_below_minimum: on_demand
+	if min := d.Quotas.MinRecords; f.Records < min && !onDemand {
 		return nil, &batchgate.Error{Code: batchgate.EINVALID, Param: "input_file_id", Message: fmt.Sprintf(
 			"The file has %d requests; Bedrock batch inference for %s needs at least %d per job. Add requests, or use the real-time API for small workloads.", f.Records, d.Name(), min)}
 	}
 
-	reserve := d.Price.Of(batchgate.Usage{InputTokens: f.EstimatedInputTokens, OutputTokens: f.MaxOutputTokens})
+	var mode string
+	if onDemand {
+		mode = batchgate.ModeOnDemand
+	}
+	reserve := priceOf(d, mode).Of(batchgate.Usage{InputTokens: f.EstimatedInputTokens, OutputTokens: f.MaxOutputTokens})
 	release, err := g.holdBudgets(ctx, c, reserve)
 	if err != nil {
 		return nil, err
@@ -135,7 +140,7 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	now := g.now()
 	b := &batchgate.Batch{
 		ID: NewID("batch_"), Endpoint: f.Endpoint, InputFileID: f.ID, CompletionWindow: req.CompletionWindow,
-		Metadata: req.Metadata, Owner: c.Owner, Model: d.Name(), ModelID: d.ModelID(),
+		Metadata: req.Metadata, Owner: c.Owner, Model: d.Name(), ModelID: d.ModelID(), Mode: mode,
 		Status: batchgate.StatusValidating, CreatedAt: now, UpdatedAt: now,
 		ExpiresAt:          ptr(now.Add(time.Duration(hours) * time.Hour)),
 		RequestCounts:      batchgate.RequestCounts{Total: int64(f.Records)},
@@ -159,6 +164,9 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	}
 	release() // the reservation is stored: later checks count it
 	crash.At(crash.AfterCreateIntent)
+	if onDemand {
+		return b, nil // the reconciler runs its requests (ondemand.go)
+	}
 	if err := g.submit(ctx, d, b, f, hours); err != nil && !isQueued(err) {
 		return nil, err
 	}
@@ -352,6 +360,9 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 	if d == nil {
 		return fmt.Errorf("batch %s: model %q is no longer configured", b.ID, b.Model)
 	}
+	if b.Mode == batchgate.ModeOnDemand {
+		return g.refreshOnDemand(ctx, d, b)
+	}
 	if jobs, err := g.Store.FindBatchJobs(ctx, b.ID); err != nil {
 		return err
 	} else if len(jobs) > 1 {
@@ -453,10 +464,11 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 			return err
 		}
 	}
-	b.Cost, b.Reserved = d.Price.Of(b.Usage), 0
+	price := priceOf(d, b.Mode) // on-demand prices for a batch run on demand
+	b.Cost, b.Reserved = price.Of(b.Usage), 0
 	if _, err := g.Store.RecordSpend(ctx, &batchgate.SpendLog{
 		BatchID: b.ID, Owner: b.Owner, Model: b.Model, ModelID: b.ModelID, Usage: b.Usage, Cost: b.Cost, CreatedAt: now,
-		InputCostPerToken: d.Price.Input, OutputCostPerToken: d.Price.Output, PriceSource: d.Price.Source,
+		InputCostPerToken: price.Input, OutputCostPerToken: price.Output, PriceSource: price.Source, Mode: b.Mode,
 	}); err != nil {
 		return fmt.Errorf("bill batch %s: %w", b.ID, err)
 	}
@@ -477,7 +489,7 @@ func (g *Gateway) settle(ctx context.Context, d *Deployment, b *batchgate.Batch,
 	}
 	g.Log.Info("batch settled", "batch_id", b.ID, "status", b.Status, "job_status", job.Status,
 		"completed", b.RequestCounts.Completed, "failed", b.RequestCounts.Failed,
-		"input_tokens", b.Usage.InputTokens, "output_tokens", b.Usage.OutputTokens, "cost", b.Cost, "price_source", d.Price.Source)
+		"input_tokens", b.Usage.InputTokens, "output_tokens", b.Usage.OutputTokens, "cost", b.Cost, "price_source", price.Source)
 	crash.At(crash.BeforeSettleCommit)
 	return g.Store.UpdateBatch(ctx, b)
 }

@@ -62,6 +62,11 @@ type Deployment struct {
 
 	Objects batchgate.ObjectStore
 	Jobs    JobRunner
+	// Runtime, when set, runs batches below the batch minimum on demand
+	// (model_info.batch_below_minimum: on_demand), at most
+	// OnDemandConcurrency requests at a time.
+	Runtime             RuntimeInvoker
+	OnDemandConcurrency int
 	// Health, if set, checks that the deployment's buckets and Bedrock
 	// answer, returning what failed (GET /health); deploy.FromConfig sets it.
 	Health func(ctx context.Context) []string

@@ -148,6 +148,9 @@ func TestBatchRunsToCompletion(t *testing.T) {
 
 func TestBatchCreateErrors(t *testing.T) {
 	e := newEnv(t, 3)
+	// The embedded default runs a batch below the minimum on demand; with
+	// refuse (the default of a configured model) it is refused.
+	e.gw.Deployments[model].Runtime = nil
 	key := e.key(model)
 	small := e.uploadOK(key, lines(2, model))
 	enough := e.uploadOK(key, lines(3, model))

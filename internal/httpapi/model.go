@@ -85,9 +85,9 @@ func newModelGroupInfo(d *gateway.Deployment) modelGroupInfo {
 		ModelGroup: d.Name(), Providers: []string{"bedrock"}, Mode: deploymentMode(d),
 		MaxInputTokens: mi.MaxInputTokens, MaxOutputTokens: mi.MaxOutputTokens,
 		InputCostPerTokenBatches: d.Price.Input, OutputCostPerTokenBatches: d.Price.Output,
-		InputCostPerToken: d.Price.OnDemandInput, OutputCostPerToken: d.Price.OnDemandOutput,
 		SupportedOpenAIParams: caps.Params,
 	}
+	info.InputCostPerToken, info.OutputCostPerToken = d.Price.ListedOnDemand()
 	if n := int(caps.MaxInputTokens); info.MaxInputTokens == nil && n > 0 {
 		info.MaxInputTokens = &n
 	}

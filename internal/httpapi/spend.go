@@ -177,7 +177,7 @@ func (s *Server) newSpendLog(l *batchgate.SpendLog) spendLog {
 		// The master key's batches: LiteLLM logs its hashed token.
 		apiKey = gateway.HashKey(s.MasterKey)
 	}
-	return spendLog{
+	out := spendLog{
 		RequestID: l.BatchID, CallType: "batch", APIKey: apiKey, Spend: l.Cost,
 		TotalTokens: l.Usage.InputTokens + l.Usage.OutputTokens, PromptTokens: l.Usage.InputTokens, CompletionTokens: l.Usage.OutputTokens,
 		StartTime: l.CreatedAt, EndTime: l.CreatedAt, Model: l.ModelID, ModelGroup: l.Model, CustomLLMProvider: "bedrock",
@@ -187,4 +187,8 @@ func (s *Server) newSpendLog(l *batchgate.SpendLog) spendLog {
 		},
 		CacheHit: "False", RequestTags: []string{}, Status: "success",
 	}
+	if l.Mode != "" { // "on_demand": billed at on-demand prices
+		out.Metadata["mode"] = l.Mode
+	}
+	return out
 }

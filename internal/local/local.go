@@ -128,7 +128,9 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 			AWSAccessKeyID: accessKey, AWSSecretAccessKey: secretKey, AWSRegionName: Region,
 			AWSBatchRoleARN: RoleARN, BedrockEndpointURL: e.BedrockURL,
 		},
-		ModelInfo: config.ModelInfo{Mode: "batch"},
+		// A first try accepts any size: a batch below the minimum runs
+		// on demand (the emulator serves the runtime API too).
+		ModelInfo: config.ModelInfo{Mode: "batch", BatchBelowMinimum: config.BelowMinimumOnDemand},
 	}}}
 	if o.MinRecordsPerJob > 0 {
 		e.Config.ModelList[0].LiteLLMParams.MinRecordsPerJob = &o.MinRecordsPerJob

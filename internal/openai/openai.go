@@ -99,6 +99,9 @@ type BatchBedrock struct {
 	JobARN      string `json:"job_arn,omitempty"`
 	JobStatus   string `json:"job_status,omitempty"`
 	OutputS3URI string `json:"output_s3_uri,omitempty"`
+	// Mode is "on_demand" for a batch below the batch minimum run through
+	// the runtime API (model_info.batch_below_minimum: on_demand).
+	Mode string `json:"mode,omitempty"`
 }
 
 // BatchOwner names the key (its key_id, empty for the master key), user and
@@ -159,7 +162,10 @@ func NewBatch(b *batchgate.Batch) Batch {
 		Owner:         &BatchOwner{APIKey: b.Owner.KeyID, UserID: b.Owner.UserID, TeamID: b.Owner.TeamID},
 	}
 	if b.JobARN != "" || b.OutputPrefix != "" {
-		out.Bedrock = &BatchBedrock{JobARN: b.JobARN, JobStatus: b.JobStatus, OutputS3URI: b.OutputPrefix}
+		out.Bedrock = &BatchBedrock{JobARN: b.JobARN, JobStatus: b.JobStatus, OutputS3URI: b.OutputPrefix, Mode: b.Mode}
+		if b.Mode != "" {
+			out.Bedrock.JobARN = "" // an on-demand batch has no job (its JobARN only locates its results)
+		}
 	}
 	if b.Message != "" {
 		out.Errors = &BatchErrors{Object: "list", Data: []BatchError{{Code: "batch_failed", Message: b.Message}}}

@@ -18,7 +18,7 @@ const BatchColumns = `id, endpoint, input_file_id, completion_window, metadata,
 	client_token, job_name, job_arn, job_status, output_prefix, output_file_id, error_file_id,
 	requests_total, requests_completed, requests_failed, input_tokens, output_tokens, cost,
 	reserved, lease_owner, lease_until, created_at, expires_at, in_progress_at, finalizing_at, completed_at, failed_at,
-	expired_at, cancelling_at, cancelled_at, updated_at, output_expires_after, deployment`
+	expired_at, cancelling_at, cancelled_at, updated_at, output_expires_after, deployment, mode`
 
 // NonTerminal selects batches whose status is not batchgate.Terminal. It is
 // also the predicate of the batches_running index, which SQLite uses only
@@ -34,7 +34,7 @@ func (s *Store) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		return s.D.errorf("create batch", err)
 	}
 	n, err := s.Write.Exec(ctx, `INSERT INTO batches (`+BatchColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`,
 		b.ID, b.Endpoint, b.InputFileID, b.CompletionWindow, meta,
 		b.Owner.KeyID, b.Owner.UserID, b.Owner.TeamID, b.Model, b.ModelID, b.Status, b.Message,
@@ -44,7 +44,7 @@ func (s *Store) CreateBatch(ctx context.Context, b *batchgate.Batch) error {
 		b.Reserved, b.LeaseOwner, s.D.TimePtr(b.LeaseUntil),
 		s.D.Time(b.CreatedAt), s.D.TimePtr(b.ExpiresAt), s.D.TimePtr(b.InProgressAt), s.D.TimePtr(b.FinalizingAt),
 		s.D.TimePtr(b.CompletedAt), s.D.TimePtr(b.FailedAt), s.D.TimePtr(b.ExpiredAt),
-		s.D.TimePtr(b.CancellingAt), s.D.TimePtr(b.CancelledAt), s.D.Time(b.UpdatedAt), b.OutputExpiresAfter, b.Deployment)
+		s.D.TimePtr(b.CancellingAt), s.D.TimePtr(b.CancelledAt), s.D.Time(b.UpdatedAt), b.OutputExpiresAfter, b.Deployment, b.Mode)
 	if err != nil {
 		return s.D.errorf("create batch", err)
 	}
@@ -89,7 +89,7 @@ func (s *Store) FindBatches(ctx context.Context, filter batchgate.BatchFilter) (
 }
 
 // UpdateBatch replaces the batch with id b.ID, or returns ENOTFOUND. ID,
-// Owner and CreatedAt never change. LeaseOwner and LeaseUntil are written as
+// Owner, CreatedAt and Mode never change. LeaseOwner and LeaseUntil are written as
 // given: the caller is expected to hold the lease (from ClaimBatches) and to
 // pass the batch back with the lease it got, so that an update neither
 // drops nor steals a lease. Clearing LeaseOwner releases the batch.
@@ -230,7 +230,7 @@ func ScanBatch(row Row) (*batchgate.Batch, error) {
 		&b.Reserved, &b.LeaseOwner, NullTime{&b.LeaseUntil}, Time{&b.CreatedAt}, NullTime{&b.ExpiresAt},
 		NullTime{&b.InProgressAt}, NullTime{&b.FinalizingAt}, NullTime{&b.CompletedAt}, NullTime{&b.FailedAt},
 		NullTime{&b.ExpiredAt}, NullTime{&b.CancellingAt}, NullTime{&b.CancelledAt}, Time{&b.UpdatedAt},
-		&b.OutputExpiresAfter, &b.Deployment); err != nil {
+		&b.OutputExpiresAfter, &b.Deployment, &b.Mode); err != nil {
 		return nil, err
 	}
 	if err := scanJSON(meta, &b.Metadata); err != nil {

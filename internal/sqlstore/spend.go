@@ -8,7 +8,7 @@ import (
 
 const spendColumns = `batch_id, owner_key_id, owner_user_id, owner_team_id,
 	model, model_id, input_tokens, output_tokens, cost, created_at,
-	input_cost_per_token, output_cost_per_token, price_source`
+	input_cost_per_token, output_cost_per_token, price_source, mode`
 
 // RecordSpend bills a batch once: in one transaction it inserts sl and adds
 // sl.Cost to the spend of the key, the user and the team of sl.Owner, each
@@ -21,11 +21,11 @@ func (s *Store) RecordSpend(ctx context.Context, sl *batchgate.SpendLog) (bool, 
 	var billed bool
 	err := s.InTx(ctx, func(tx Querier) error {
 		n, err := tx.Exec(ctx, `INSERT INTO spend_logs (`+spendColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT DO NOTHING`,
 			sl.BatchID, sl.Owner.KeyID, sl.Owner.UserID, sl.Owner.TeamID, sl.Model, sl.ModelID,
 			sl.Usage.InputTokens, sl.Usage.OutputTokens, sl.Cost, s.D.Time(sl.CreatedAt),
-			sl.InputCostPerToken, sl.OutputCostPerToken, sl.PriceSource)
+			sl.InputCostPerToken, sl.OutputCostPerToken, sl.PriceSource, sl.Mode)
 		if err != nil || n == 0 {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *Store) QuerySpendLogs(ctx context.Context, f batchgate.SpendFilter) ([]
 		var sl batchgate.SpendLog
 		err := row.Scan(&sl.BatchID, &sl.Owner.KeyID, &sl.Owner.UserID, &sl.Owner.TeamID,
 			&sl.Model, &sl.ModelID, &sl.Usage.InputTokens, &sl.Usage.OutputTokens, &sl.Cost, Time{&sl.CreatedAt},
-			&sl.InputCostPerToken, &sl.OutputCostPerToken, &sl.PriceSource)
+			&sl.InputCostPerToken, &sl.OutputCostPerToken, &sl.PriceSource, &sl.Mode)
 		return &sl, err
 	})
 	if err != nil {

@@ -65,14 +65,14 @@ func testBatchUpdate(t *testing.T, s batchgate.Store) {
 	fill(t, &orig, 1)
 	must(t, s.CreateBatch(ctx, &orig))
 
-	// Every field changes, but ID, Owner and CreatedAt are kept, and so are
+	// Every field changes, but ID, Owner, CreatedAt and Mode are kept, and so are
 	// the write-once JobARN and CancellingAt (see testBatchStaleWriters).
 	var upd batchgate.Batch
 	fill(t, &upd, 2)
 	upd.ID = orig.ID
 	must(t, s.UpdateBatch(ctx, &upd))
 	want := upd
-	want.Owner, want.CreatedAt = orig.Owner, orig.CreatedAt
+	want.Owner, want.CreatedAt, want.Mode = orig.Owner, orig.CreatedAt, orig.Mode
 	want.JobARN, want.CancellingAt = orig.JobARN, orig.CancellingAt
 	want.Deployment = orig.Deployment // where the job runs, kept with it
 	got, err := s.FindBatchByID(ctx, orig.ID)
@@ -85,7 +85,7 @@ func testBatchUpdate(t *testing.T, s batchgate.Store) {
 	got, err = s.FindBatchByID(ctx, orig.ID)
 	must(t, err)
 	wantClr := clr
-	wantClr.JobARN, wantClr.JobStatus, wantClr.CancellingAt = want.JobARN, want.JobStatus, want.CancellingAt
+	wantClr.JobARN, wantClr.JobStatus, wantClr.CancellingAt, wantClr.Mode = want.JobARN, want.JobStatus, want.CancellingAt, orig.Mode
 	wantClr.Deployment = want.Deployment
 	checkEqual(t, "cleared batch", got, &wantClr)
 }
