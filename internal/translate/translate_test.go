@@ -166,6 +166,14 @@ func TestParseLine(t *testing.T) {
 			t.Fatalf("got %+v", req)
 		}
 	})
+	t.Run("OKOtherEndpoints", func(t *testing.T) {
+		for url, want := range map[string]string{"/v1/responses": EndpointResponses, "/responses": EndpointResponses, "/v1/completions": EndpointCompletions, "/completions": EndpointCompletions} {
+			req, lerr := ParseLine(1, []byte(`{"custom_id":"a","method":"POST","url":"`+url+`","body":{"model":"m","input":"x"}}`))
+			if lerr != nil || req.URL != want {
+				t.Fatalf("%s: got %+v, %v", url, req, lerr)
+			}
+		}
+	})
 	tests := []struct {
 		name, line  string
 		code, param string
@@ -183,8 +191,7 @@ func TestParseLine(t *testing.T) {
 		{"ErrMissingURL", `{"custom_id":"a","method":"POST","body":{"model":"m"}}`, CodeMissingParameter, "url"},
 		{"ErrURLType", `{"custom_id":"a","method":"POST","url":1,"body":{"model":"m"}}`, CodeInvalidType, "url"},
 		{"ErrURL", `{"custom_id":"a","method":"POST","url":"/v1/chat","body":{"model":"m"}}`, CodeInvalidValue, "url"},
-		{"ErrURLResponses", `{"custom_id":"a","method":"POST","url":"/v1/responses","body":{"model":"m"}}`, CodeUnsupportedValue, "url"},
-		{"ErrURLCompletions", `{"custom_id":"a","method":"POST","url":"/v1/completions","body":{"model":"m"}}`, CodeUnsupportedValue, "url"},
+		{"ErrURLModerations", `{"custom_id":"a","method":"POST","url":"/v1/moderations","body":{"model":"m"}}`, CodeUnsupportedValue, "url"},
 		{"ErrMissingBody", `{"custom_id":"a","method":"POST","url":"/v1/chat/completions"}`, CodeMissingParameter, "body"},
 		{"ErrBodyType", `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":"x"}`, CodeInvalidType, "body"},
 		{"ErrMissingModel", `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}}`, CodeMissingParameter, "body.model"},
