@@ -33,6 +33,7 @@ type chatRequest struct {
 	// each message (paths[i] for messages[i], see rename), and the prompt
 	// of a completion, which prompt-template families take as it is.
 	paths     []string
+	callPaths map[string]string // "messages[i].tool_calls[j]": the function_call item's path
 	rawPrompt string
 }
 

@@ -203,6 +203,22 @@ type inputPartIn struct {
 }
 
 func (c *chatRequest) parseInputItems(raw json.RawMessage) *LineError {
+	// The type first: other items have fields of their own.
+	var types []struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(raw, &types); err == nil {
+		for i, t := range types {
+			switch t.Type {
+			case "", "message", "function_call", "function_call_output":
+			case "reasoning":
+				return lerrf(CodeUnsupportedValue, fmt.Sprintf("input[%d].type", i), "reasoning items cannot be replayed to Bedrock models; leave them out of input")
+			default:
+				return lerrf(CodeUnsupportedValue, fmt.Sprintf("input[%d].type", i), "input items of type %q are not supported: batchgate takes message, function_call and function_call_output items", t.Type)
+			}
+		}
+	}
+	c.callPaths = map[string]string{}
 	items, lerr := decodeArray[inputItemIn](raw, "input")
 	if lerr != nil {
 		if lerr.Code == CodeInvalidType && lerr.Param == "input" {
@@ -238,9 +254,12 @@ func (c *chatRequest) parseInputItems(raw json.RawMessage) *LineError {
 			call := toolCall{ID: it.CallID, Name: it.Name, Arguments: args}
 			// Calls after an assistant message (or each other) are one turn.
 			if n := len(c.messages); n > 0 && c.messages[n-1].role == "assistant" {
-				c.messages[n-1].toolCalls = append(c.messages[n-1].toolCalls, call)
+				m := &c.messages[n-1]
+				c.callPaths[fmt.Sprintf("messages[%d].tool_calls[%d]", n-1, len(m.toolCalls))] = p
+				m.toolCalls = append(m.toolCalls, call)
 				continue
 			}
+			c.callPaths[fmt.Sprintf("messages[%d].tool_calls[0]", len(c.messages))] = p
 			c.addMessage(p, message{role: "assistant", toolCalls: []toolCall{call}})
 		case "function_call_output":
 			if it.CallID == "" {
@@ -254,10 +273,6 @@ func (c *chatRequest) parseInputItems(raw json.RawMessage) *LineError {
 				return lerr
 			}
 			c.addMessage(p, message{role: "tool", parts: parts, toolCallID: it.CallID})
-		case "reasoning":
-			return lerrf(CodeUnsupportedValue, p+".type", "reasoning items cannot be replayed to Bedrock models; leave them out of input")
-		default:
-			return lerrf(CodeUnsupportedValue, p+".type", "input items of type %q are not supported: batchgate takes message, function_call and function_call_output items", it.Type)
 		}
 	}
 	return nil
@@ -581,7 +596,10 @@ func (c *chatRequest) parseText(raw json.RawMessage) *LineError {
 	return lerrf(CodeInvalidValue, "text.format.type", "text.format.type must be text, json_object or json_schema, not %q", f.Type)
 }
 
-var messagesRef = regexp.MustCompile(`messages\[(\d+)\]`)
+var (
+	messagesRef = regexp.MustCompile(`messages\[(\d+)\]`)
+	callRef     = regexp.MustCompile(`messages\[\d+\]\.tool_calls\[\d+\]`)
+)
 
 // rename gives an error found in the chat representation of a Responses or
 // Completions request the names of that request's own parameters.
@@ -594,6 +612,12 @@ func (c *chatRequest) rename(lerr *LineError, endpoint string) {
 		whole = "prompt"
 	}
 	ref := func(s string) string {
+		s = callRef.ReplaceAllStringFunc(s, func(m string) string {
+			if p, ok := c.callPaths[m]; ok {
+				return p
+			}
+			return m
+		})
 		return messagesRef.ReplaceAllStringFunc(s, func(m string) string {
 			n, _ := strconv.Atoi(m[len("messages[") : len(m)-1])
 			if n < len(c.paths) {
@@ -610,7 +634,10 @@ func (c *chatRequest) rename(lerr *LineError, endpoint string) {
 	if lerr.Param == "messages" {
 		lerr.Param = whole
 	}
-	lerr.Message = strings.Replace(names.Replace(ref(lerr.Message)), "messages must", whole+" must", 1)
+	lerr.Message = names.Replace(ref(lerr.Message))
+	if rest, ok := strings.CutPrefix(lerr.Message, "messages must"); ok {
+		lerr.Message = whole + " must" + rest
+	}
 }
 
 // Output: an OpenAI Response.

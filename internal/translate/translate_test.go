@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -448,6 +449,12 @@ var fuzzModels = []Options{
 	{ModelID: "us.anthropic.claude-sonnet-4-20250514-v1:0", InvocationType: Converse},
 	{ModelID: "us.amazon.nova-lite-v1:0", InvocationType: Converse},
 	{ModelID: "meta.llama3-1-8b-instruct-v1:0", InvocationType: Converse},
+	// Output lines of /v1/responses and /v1/completions batches.
+	{ModelID: "us.anthropic.claude-sonnet-4-20250514-v1:0", Endpoint: EndpointResponses},
+	{ModelID: "us.amazon.nova-lite-v1:0", Endpoint: EndpointResponses},
+	{ModelID: "openai.gpt-oss-120b-1:0", Endpoint: EndpointResponses},
+	{ModelID: "us.meta.llama3-2-11b-instruct-v1:0", Endpoint: EndpointCompletions},
+	{ModelID: "mistral.mistral-7b-instruct-v0:2", Endpoint: EndpointCompletions},
 }
 
 func FuzzParseLine(f *testing.F) {
@@ -462,7 +469,7 @@ func FuzzParseLine(f *testing.F) {
 			checkLineError(t, lerr)
 			return
 		}
-		if req.CustomID == "" || req.Model == "" || req.Method != "POST" || (req.URL != EndpointChatCompletions && req.URL != EndpointEmbeddings) {
+		if req.CustomID == "" || req.Model == "" || req.Method != "POST" || !slices.Contains([]string{EndpointChatCompletions, EndpointEmbeddings, EndpointResponses, EndpointCompletions}, req.URL) {
 			t.Fatalf("accepted an invalid envelope: %+v", req)
 		}
 	})
@@ -540,6 +547,33 @@ func FuzzOutputLine(f *testing.F) {
 		}
 		if !ok && (usage != Usage{} || l.Error.Message == "") {
 			t.Fatalf("error line with usage or without message: %s", out)
+		}
+		if ok {
+			var b struct {
+				Response struct {
+					Body struct {
+						Object string `json:"object"`
+						Output []struct {
+							Type string `json:"type"`
+						} `json:"output"`
+						Choices []struct {
+							Text *string `json:"text"`
+						} `json:"choices"`
+					} `json:"body"`
+				} `json:"response"`
+			}
+			_ = json.Unmarshal(out, &b)
+			body := b.Response.Body
+			switch opts.Endpoint {
+			case EndpointResponses:
+				if body.Object != "response" || len(body.Output) == 0 {
+					t.Fatalf("not a Response with output: %s", out)
+				}
+			case EndpointCompletions:
+				if body.Object != "text_completion" || len(body.Choices) != 1 || body.Choices[0].Text == nil {
+					t.Fatalf("not a text_completion: %s", out)
+				}
+			}
 		}
 	})
 }
