@@ -598,7 +598,7 @@ func (c *chatRequest) parseText(raw json.RawMessage) *LineError {
 
 var (
 	messagesRef = regexp.MustCompile(`messages\[(\d+)\]`)
-	callRef     = regexp.MustCompile(`messages\[\d+\]\.tool_calls\[\d+\]`)
+	callRef     = regexp.MustCompile(`messages\[\d+\]\.tool_calls\[\d+\](\.id)?`)
 )
 
 // rename gives an error found in the chat representation of a Responses or
@@ -613,7 +613,11 @@ func (c *chatRequest) rename(lerr *LineError, endpoint string) {
 	}
 	ref := func(s string) string {
 		s = callRef.ReplaceAllStringFunc(s, func(m string) string {
-			if p, ok := c.callPaths[m]; ok {
+			call, id := strings.CutSuffix(m, ".id")
+			if p, ok := c.callPaths[call]; ok {
+				if id {
+					return p + ".call_id"
+				}
 				return p
 			}
 			return m
@@ -626,7 +630,7 @@ func (c *chatRequest) rename(lerr *LineError, endpoint string) {
 			return whole
 		})
 	}
-	names := strings.NewReplacer("reasoning_effort", "reasoning.effort", "response_format", "text.format")
+	names := strings.NewReplacer("reasoning_effort", "reasoning.effort", "response_format", "text.format", "tool_call_id", "call_id")
 	if endpoint == EndpointCompletions {
 		names = strings.NewReplacer()
 	}
