@@ -23,6 +23,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 
 	"github.com/batchgate/batchgate/internal/testenv"
 )
@@ -491,5 +492,78 @@ func TestSeedCurlCommands(t *testing.T) {
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil || rec["recordId"] == nil || rec["modelOutput"] == nil {
 		t.Errorf("raw line = %s", lines[0])
+	}
+}
+
+// TestResponsesBatchWithOpenAISDK runs a /v1/responses batch whose bodies
+// the SDK wrote (responses.ResponseNewParams) and reads every output line
+// as the SDK's responses.Response.
+func TestResponsesBatchWithOpenAISDK(t *testing.T) {
+	s := startStack(t)
+	ctx := context.Background()
+	client := openai.NewClient(option.WithBaseURL(s.base+"/v1/"), option.WithAPIKey(s.newKey(t, claude)), option.WithMaxRetries(0))
+
+	const n = 100
+	var in bytes.Buffer
+	for i := 0; i < n; i++ {
+		body, err := json.Marshal(responses.ResponseNewParams{
+			Model:           claude,
+			Instructions:    openai.String("You are a helpful assistant."),
+			Input:           responses.ResponseNewParamsInputUnion{OfString: openai.String(fmt.Sprintf("Hello world %d!", i))},
+			MaxOutputTokens: openai.Int(500),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&in, `{"custom_id":"r-%d","method":"POST","url":"/v1/responses","body":%s}`+"\n", i, body)
+	}
+	file, err := client.Files.New(ctx, openai.FileNewParams{File: openai.File(&in, "responses.jsonl", "application/jsonl"), Purpose: openai.FilePurposeBatch})
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	batch, err := client.Batches.New(ctx, openai.BatchNewParams{InputFileID: file.ID, Endpoint: openai.BatchNewParamsEndpointV1Responses, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+	if err != nil {
+		t.Fatalf("create batch: %v", err)
+	}
+	waitFor(t, 60*time.Second, "batch completed", func() (bool, error) {
+		b, err := client.Batches.Get(ctx, batch.ID)
+		if err != nil {
+			return false, err
+		}
+		if b.Status == openai.BatchStatusFailed || b.Status == openai.BatchStatusExpired || b.Status == openai.BatchStatusCancelled {
+			return false, fmt.Errorf("batch ended %s: %+v", b.Status, b.Errors)
+		}
+		batch = b
+		return b.Status == openai.BatchStatusCompleted, nil
+	})
+	if batch.Endpoint != "/v1/responses" || batch.RequestCounts.Completed != n || batch.RequestCounts.Failed != 0 {
+		t.Fatalf("batch = endpoint %s, counts %+v", batch.Endpoint, batch.RequestCounts)
+	}
+	resp, err := client.Files.Content(ctx, batch.OutputFileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(t, resp.Body)
+	resp.Body.Close()
+	if len(lines) != n {
+		t.Fatalf("output lines = %d, want %d", len(lines), n)
+	}
+	for _, l := range lines {
+		var o struct {
+			Response struct {
+				StatusCode int                `json:"status_code"`
+				Body       responses.Response `json:"body"`
+			} `json:"response"`
+		}
+		if err := json.Unmarshal([]byte(l), &o); err != nil {
+			t.Fatalf("output line %s: %v", l, err)
+		}
+		r := o.Response.Body
+		if o.Response.StatusCode != 200 || r.Object != "response" || r.Status != responses.ResponseStatusCompleted || r.OutputText() == "" || r.Model != claude {
+			t.Errorf("output line %s is not a completed Response with text", l)
+		}
+		if r.Usage.InputTokens <= 0 || r.Usage.OutputTokens <= 0 || r.Usage.TotalTokens != r.Usage.InputTokens+r.Usage.OutputTokens {
+			t.Errorf("usage = %+v", r.Usage)
+		}
 	}
 }

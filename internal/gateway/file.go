@@ -185,10 +185,13 @@ func maxOutputTokens(req translate.Request) int64 {
 	}
 	// The small raw values only: decoding the whole body again would cost as
 	// much as translating it.
-	var mct, mt int64
+	var mot, mct, mt int64
+	_ = json.Unmarshal(req.Param("max_output_tokens"), &mot) // /v1/responses
 	_ = json.Unmarshal(req.Param("max_completion_tokens"), &mct)
 	_ = json.Unmarshal(req.Param("max_tokens"), &mt)
 	switch {
+	case mot > 0:
+		return mot
 	case mct > 0:
 		return mct
 	case mt > 0:

@@ -25,6 +25,7 @@ func (g *Gateway) outputManifest(ctx context.Context, d *Deployment, b *batchgat
 		return nil, err
 	}
 	opts := d.translateOptions()
+	opts.Endpoint = b.Endpoint
 	var success, failed, in, out atomic.Int64
 	for _, o := range objs {
 		err := g.eachOutputLine(ctx, d, o.Key, nil, func(line []byte, _ [][]byte) error {

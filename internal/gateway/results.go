@@ -215,6 +215,7 @@ func (g *Gateway) writeResults(ctx context.Context, d *Deployment, b *batchgate.
 // ws[1].
 func (g *Gateway) convertResults(ctx context.Context, d *Deployment, b *batchgate.Batch, objs []batchgate.Object, created time.Time, raw bool, ws []io.Writer) error {
 	opts := d.translateOptions()
+	opts.Endpoint = b.Endpoint // output lines are chat completions, Responses or text completions
 	for _, o := range objs {
 		err := g.eachOutputLine(ctx, d, o.Key, ws, func(line []byte, out [][]byte) error {
 			conv, ok, _, err := translate.OutputLine(opts, line, b.Model, created.Unix())

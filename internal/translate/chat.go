@@ -28,6 +28,13 @@ type chatRequest struct {
 	responseFormat  *responseFormat
 	reasoningEffort string // "" or "none": absent
 	thinking        *thinking
+
+	// For /v1/responses and /v1/completions lines: the request's own name of
+	// each message (paths[i] for messages[i], see rename), and the prompt
+	// of a completion, which prompt-template families take as it is.
+	paths     []string
+	callPaths map[string]string // "messages[i].tool_calls[j]": the function_call item's path
+	rawPrompt string
 }
 
 type message struct {

@@ -161,6 +161,9 @@ func parseLineFast(raw []byte) (Request, *LineError, bool) {
 	if lerr != nil {
 		return Request{}, lerr, true
 	}
+	if req.URL == EndpointResponses || req.URL == EndpointCompletions {
+		return Request{}, nil, false // bodyIn is chat's and embeddings' shape
+	}
 	req.Body = body     // refers to raw, as the decoded values do
 	req.parsed = parsed // ToBedrock would decode the body again without it
 	req.pre = l.Body

@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the expected sections of testda
 // (read and written with golang.org/x/tools/txtar): a comment, then files introduced by
 // "-- name --" lines. Sections:
 //
-//	options.json       {"model_id", "invocation_type", "model", "created"}
+//	options.json       {"model_id", "invocation_type", "model", "created", "endpoint"}
 //	request.jsonl      an OpenAI batch input line
 //	record.json        the expected Bedrock record (compared as JSON values)
 //	error              the expected LineError: "code: …", "param: …", "message: <substring>"
@@ -37,6 +37,7 @@ type goldenOptions struct {
 	InvocationType string `json:"invocation_type"`
 	Model          string `json:"model"`
 	Created        int64  `json:"created"`
+	Endpoint       string `json:"endpoint"` // the batch's endpoint, for OutputLine
 }
 
 func TestGolden(t *testing.T) {
@@ -115,6 +116,8 @@ func runGolden(t *testing.T, a *txtar.Archive) (changed bool) {
 		}
 	}
 	if txtarHas(a, "bedrock.jsonl") {
+		opts := opts
+		opts.Endpoint = o.Endpoint
 		line, ok, usage, err := OutputLine(opts, []byte(strings.TrimSpace(txtarGet(a, "bedrock.jsonl"))), o.Model, o.Created)
 		if err != nil {
 			t.Fatalf("OutputLine: %v", err)

@@ -27,13 +27,15 @@ const (
 const (
 	EndpointChatCompletions = "/v1/chat/completions"
 	EndpointEmbeddings      = "/v1/embeddings"
+	EndpointResponses       = "/v1/responses"
+	EndpointCompletions     = "/v1/completions"
 )
 
 // Request is one parsed line of an OpenAI batch input file.
 type Request struct {
 	CustomID string
 	Method   string // always "POST"
-	URL      string // EndpointChatCompletions or EndpointEmbeddings
+	URL      string // one of the Endpoint constants
 	Model    string // body.model, as written
 	Body     json.RawMessage
 
@@ -69,8 +71,8 @@ var envelopeKeys = map[string]bool{"custom_id": true, "method": true, "url": tru
 
 // ParseLine checks the envelope of one input line: a JSON object with
 // custom_id a non-empty string, method "POST", url one of
-// /v1/chat/completions or /v1/embeddings (also accepted without the /v1
-// prefix, and normalised to it), and body an object whose model is a
+// /v1/chat/completions, /v1/responses, /v1/completions or /v1/embeddings
+// (also accepted without the /v1 prefix, and normalised to it), and body an object whose model is a
 // non-empty string. Unknown envelope keys are rejected. It does not check
 // custom_id uniqueness (the caller does) nor the body's parameters
 // (ToBedrock does). Leading and trailing white space is ignored; a blank
@@ -225,11 +227,10 @@ func checkEnvelope(env, body object) (Request, *LineError) {
 	}
 	var ok bool
 	if req.URL, ok = normalizeURL(url); !ok {
-		switch strings.TrimPrefix(url, "/v1") {
-		case "/completions", "/responses", "/moderations":
-			return Request{}, lerrf(CodeUnsupportedValue, "url", "url %q is not supported: batchgate runs /v1/chat/completions and /v1/embeddings batches", url)
+		if strings.TrimPrefix(url, "/v1") == "/moderations" {
+			return Request{}, lerrf(CodeUnsupportedValue, "url", "url %q is not supported: batchgate runs /v1/chat/completions, /v1/responses, /v1/completions and /v1/embeddings batches", url)
 		}
-		return Request{}, lerrf(CodeInvalidValue, "url", "url must be /v1/chat/completions or /v1/embeddings, not %q", url)
+		return Request{}, lerrf(CodeInvalidValue, "url", "url must be /v1/chat/completions, /v1/responses, /v1/completions or /v1/embeddings, not %q", url)
 	}
 	if _, present := env.present("body"); !present {
 		return Request{}, lerrf(CodeMissingParameter, "body", "body is required")
@@ -250,6 +251,10 @@ func normalizeURL(u string) (string, bool) {
 		return EndpointChatCompletions, true
 	case EndpointEmbeddings, "/embeddings":
 		return EndpointEmbeddings, true
+	case EndpointResponses, "/responses":
+		return EndpointResponses, true
+	case EndpointCompletions, "/completions":
+		return EndpointCompletions, true
 	}
 	return "", false
 }

@@ -34,6 +34,10 @@ func llamaRequest(r resolved, k caps, c *chatRequest) (any, *LineError) {
 	if c.maxTokens > 0 {
 		b.MaxGenLen = &c.maxTokens
 	}
+	if c.rawPrompt != "" { // a /v1/completions prompt, continued as written
+		b.Prompt = c.rawPrompt
+		return b, nil
+	}
 	var p strings.Builder
 	p.WriteString("<|begin_of_text|>")
 	last := len(c.messages) - 1

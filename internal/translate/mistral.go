@@ -53,7 +53,10 @@ func mistralRequest(r resolved, k caps, c *chatRequest) (any, *LineError) {
 	if mistralChat(r.base) {
 		return mistralChatRequest(c, maxTokens)
 	}
-	prompt, lerr := mistralPrompt(c, k.name)
+	prompt, lerr := c.rawPrompt, (*LineError)(nil) // a /v1/completions prompt, continued as written
+	if prompt == "" {
+		prompt, lerr = mistralPrompt(c, k.name)
+	}
 	if lerr != nil {
 		return nil, lerr
 	}

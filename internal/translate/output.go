@@ -168,7 +168,9 @@ type bedrockRecord struct {
 // ({recordId, modelInput, modelOutput | error}) into an OpenAI batch output
 // line, without a trailing newline. ok is false for an error line, which
 // belongs in the error file: a Bedrock error record, or a modelOutput that
-// is not the family's response shape. model is the model name to report
+// is not the family's response shape. The line's body is a chat.completion,
+// a Response or a text_completion as opts.Endpoint says (an embeddings list
+// for Titan). model is the model name to report
 // (the user's), created the Unix time for "created".
 //
 // err is set only when the line cannot be attributed to a request at all
@@ -200,7 +202,7 @@ func OutputLine(opts Options, raw []byte, model string, created int64) (line []b
 	if len(rec.ModelOutput) == 0 || isNull(rec.ModelOutput) {
 		return errorLine(*rec.RecordID, hash, 500, "missing_output", "Bedrock returned neither modelOutput nor error for this record"), false, Usage{}, nil
 	}
-	body, usage, cerr := convertOutput(r, rec.ModelInput, rec.ModelOutput, model, created, hash)
+	body, usage, cerr := convertOutput(r, opts.Endpoint, rec.ModelInput, rec.ModelOutput, model, created, hash)
 	if cerr != nil {
 		return errorLine(*rec.RecordID, hash, 500, "invalid_model_output", "the model output could not be read: "+describe(cerr)), false, Usage{}, nil
 	}
@@ -215,7 +217,7 @@ func OutputLine(opts Options, raw []byte, model string, created int64) (line []b
 	return line, true, usage, nil
 }
 
-func convertOutput(r resolved, input, output json.RawMessage, model string, created int64, hash string) (any, Usage, error) {
+func convertOutput(r resolved, endpoint string, input, output json.RawMessage, model string, created int64, hash string) (any, Usage, error) {
 	if r.family == TitanEmbed {
 		return titanEmbeddings(input, output, model)
 	}
@@ -235,6 +237,12 @@ func convertOutput(r resolved, input, output json.RawMessage, model string, crea
 	}
 	if err != nil {
 		return nil, Usage{}, err
+	}
+	switch u, _ := normalizeURL(endpoint); u {
+	case EndpointResponses:
+		return c.response(model, created, hash), c.usage, nil
+	case EndpointCompletions:
+		return c.textCompletion(model, created, hash), c.usage, nil
 	}
 	return c.body(model, created, hash), c.usage, nil
 }

@@ -57,6 +57,17 @@ func (f Family) Endpoint() string {
 	return ""
 }
 
+// accepts reports whether lines of the endpoint can run on the family.
+func (f Family) accepts(endpoint string) bool {
+	switch f {
+	case TitanEmbed:
+		return endpoint == EndpointEmbeddings
+	case Unknown:
+		return false
+	}
+	return endpoint == EndpointChatCompletions || endpoint == EndpointResponses || endpoint == EndpointCompletions
+}
+
 // Invocation types of a Bedrock batch job (CreateModelInvocationJob's
 // modelInvocationType).
 const (
@@ -76,6 +87,10 @@ type Options struct {
 	BaseModel string
 	// InvocationType is InvokeModel (the default, when empty) or Converse.
 	InvocationType string
+	// Endpoint is the batch's endpoint, which decides the shape of the
+	// output lines (OutputLine): /v1/chat/completions when empty for chat
+	// families. Input lines name their own (Request.URL).
+	Endpoint string
 }
 
 // resolved is Options after defaulting and checking.
@@ -197,8 +212,11 @@ func modelInput(opts Options, req Request) (resolved, any, *LineError) {
 	if u, ok := normalizeURL(url); ok {
 		url = u
 	}
-	want := r.family.Endpoint()
-	if url != want {
+	if !r.family.accepts(url) {
+		want := r.family.Endpoint()
+		if r.family != TitanEmbed {
+			want = "/v1/chat/completions, /v1/responses or /v1/completions"
+		}
 		return r, nil, lerrf(CodeUnsupportedValue, "url", "url %q cannot be used with model %s: its batches use %s", req.URL, opts.ModelID, want)
 	}
 
@@ -208,9 +226,18 @@ func modelInput(opts Options, req Request) (resolved, any, *LineError) {
 		input, lerr = titanRequest(body)
 	} else {
 		var c *chatRequest
-		if c, lerr = parseChat(body, req.pre); lerr != nil {
+		switch url {
+		case EndpointResponses:
+			c, lerr = parseResponses(body)
+		case EndpointCompletions:
+			c, lerr = parseCompletions(body)
+		default:
+			c, lerr = parseChat(body, req.pre)
+		}
+		if lerr != nil {
 			return r, nil, lerr
 		}
+		defer func() { c.rename(lerr, url) }()
 		k := capsFor(r)
 		k.dropTools(c)
 		if lerr = k.check(c); lerr != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,6 +167,14 @@ func TestParseLine(t *testing.T) {
 			t.Fatalf("got %+v", req)
 		}
 	})
+	t.Run("OKOtherEndpoints", func(t *testing.T) {
+		for url, want := range map[string]string{"/v1/responses": EndpointResponses, "/responses": EndpointResponses, "/v1/completions": EndpointCompletions, "/completions": EndpointCompletions} {
+			req, lerr := ParseLine(1, []byte(`{"custom_id":"a","method":"POST","url":"`+url+`","body":{"model":"m","input":"x"}}`))
+			if lerr != nil || req.URL != want {
+				t.Fatalf("%s: got %+v, %v", url, req, lerr)
+			}
+		}
+	})
 	tests := []struct {
 		name, line  string
 		code, param string
@@ -183,8 +192,7 @@ func TestParseLine(t *testing.T) {
 		{"ErrMissingURL", `{"custom_id":"a","method":"POST","body":{"model":"m"}}`, CodeMissingParameter, "url"},
 		{"ErrURLType", `{"custom_id":"a","method":"POST","url":1,"body":{"model":"m"}}`, CodeInvalidType, "url"},
 		{"ErrURL", `{"custom_id":"a","method":"POST","url":"/v1/chat","body":{"model":"m"}}`, CodeInvalidValue, "url"},
-		{"ErrURLResponses", `{"custom_id":"a","method":"POST","url":"/v1/responses","body":{"model":"m"}}`, CodeUnsupportedValue, "url"},
-		{"ErrURLCompletions", `{"custom_id":"a","method":"POST","url":"/v1/completions","body":{"model":"m"}}`, CodeUnsupportedValue, "url"},
+		{"ErrURLModerations", `{"custom_id":"a","method":"POST","url":"/v1/moderations","body":{"model":"m"}}`, CodeUnsupportedValue, "url"},
 		{"ErrMissingBody", `{"custom_id":"a","method":"POST","url":"/v1/chat/completions"}`, CodeMissingParameter, "body"},
 		{"ErrBodyType", `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":"x"}`, CodeInvalidType, "body"},
 		{"ErrMissingModel", `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{}}`, CodeMissingParameter, "body.model"},
@@ -441,6 +449,12 @@ var fuzzModels = []Options{
 	{ModelID: "us.anthropic.claude-sonnet-4-20250514-v1:0", InvocationType: Converse},
 	{ModelID: "us.amazon.nova-lite-v1:0", InvocationType: Converse},
 	{ModelID: "meta.llama3-1-8b-instruct-v1:0", InvocationType: Converse},
+	// Output lines of /v1/responses and /v1/completions batches.
+	{ModelID: "us.anthropic.claude-sonnet-4-20250514-v1:0", Endpoint: EndpointResponses},
+	{ModelID: "us.amazon.nova-lite-v1:0", Endpoint: EndpointResponses},
+	{ModelID: "openai.gpt-oss-120b-1:0", Endpoint: EndpointResponses},
+	{ModelID: "us.meta.llama3-2-11b-instruct-v1:0", Endpoint: EndpointCompletions},
+	{ModelID: "mistral.mistral-7b-instruct-v0:2", Endpoint: EndpointCompletions},
 }
 
 func FuzzParseLine(f *testing.F) {
@@ -455,7 +469,7 @@ func FuzzParseLine(f *testing.F) {
 			checkLineError(t, lerr)
 			return
 		}
-		if req.CustomID == "" || req.Model == "" || req.Method != "POST" || (req.URL != EndpointChatCompletions && req.URL != EndpointEmbeddings) {
+		if req.CustomID == "" || req.Model == "" || req.Method != "POST" || !slices.Contains([]string{EndpointChatCompletions, EndpointEmbeddings, EndpointResponses, EndpointCompletions}, req.URL) {
 			t.Fatalf("accepted an invalid envelope: %+v", req)
 		}
 	})
@@ -533,6 +547,33 @@ func FuzzOutputLine(f *testing.F) {
 		}
 		if !ok && (usage != Usage{} || l.Error.Message == "") {
 			t.Fatalf("error line with usage or without message: %s", out)
+		}
+		if ok {
+			var b struct {
+				Response struct {
+					Body struct {
+						Object string `json:"object"`
+						Output []struct {
+							Type string `json:"type"`
+						} `json:"output"`
+						Choices []struct {
+							Text *string `json:"text"`
+						} `json:"choices"`
+					} `json:"body"`
+				} `json:"response"`
+			}
+			_ = json.Unmarshal(out, &b)
+			body := b.Response.Body
+			switch opts.Endpoint {
+			case EndpointResponses:
+				if body.Object != "response" || len(body.Output) == 0 {
+					t.Fatalf("not a Response with output: %s", out)
+				}
+			case EndpointCompletions:
+				if body.Object != "text_completion" || len(body.Choices) != 1 || body.Choices[0].Text == nil {
+					t.Fatalf("not a text_completion: %s", out)
+				}
+			}
 		}
 	})
 }
