@@ -359,6 +359,7 @@ func (g *Gateway) invokeOnDemand(ctx context.Context, d *Deployment, r onDemandR
 func (g *Gateway) onDemandCounts(d *Deployment, b *batchgate.Batch, done map[int][]byte) batchgate.RequestCounts {
 	c := batchgate.RequestCounts{Total: b.RequestCounts.Total}
 	opts := d.translateOptions()
+	opts.Endpoint = b.Endpoint
 	for _, line := range done {
 		if _, ok, _, err := translate.OutputLine(opts, line, b.Model, 0); err == nil && ok {
 			c.Completed++
@@ -391,6 +392,7 @@ func (g *Gateway) finishOnDemand(ctx context.Context, d *Deployment, b *batchgat
 		m.TotalRecordCount = int64(len(records))
 	}
 	opts := d.translateOptions()
+	opts.Endpoint = b.Endpoint
 	for _, i := range idx {
 		line := done[i]
 		_, ok, u, err := translate.OutputLine(opts, line, b.Model, 0)
