@@ -185,9 +185,10 @@ type fileUpload struct {
 	f   *batchgate.File
 	dep *Deployment // nil until a line names it, without target_model_names
 
-	ids      map[string]int // custom_id: line
-	problems []*batchgate.Error
-	parts    *partUploader // the S3 upload, once the deployment is known
+	ids       map[string]int     // custom_id: line
+	problems  []*batchgate.Error // the first MaxErrors problems
+	nProblems int                // every problem, counted past MaxErrors
+	parts     *partUploader      // the S3 upload, once the deployment is known
 }
 
 // add records a line's problem, or stores its record while the file has no
@@ -214,6 +215,7 @@ func (u *fileUpload) add(le *batchgate.Error, rec []byte) error {
 }
 
 func (u *fileUpload) fail(e *batchgate.Error) {
+	u.nProblems++
 	if len(u.problems) < u.g.MaxErrors {
 		u.problems = append(u.problems, e)
 	}
