@@ -109,7 +109,7 @@ func (s *Server) run(j *job) {
 		}
 		return
 	}
-	final, msg := s.process(ctx, j, files)
+	final, msg, counts := s.process(ctx, j, files)
 	if ctx.Err() != nil || final == "" {
 		return
 	}
@@ -117,9 +117,42 @@ func (s *Server) run(j *job) {
 		s.advance(j, final, msg)
 		return
 	}
-	if s.step(j) {
+	if s.stepCounting(j, counts) {
 		s.advance(j, final, msg)
 	}
+}
+
+// countingSteps is how many times an InProgress job's counts rise.
+const countingSteps = 10
+
+// stepCounting keeps a processed job InProgress for StepDelay while its
+// record counts rise to their final values, as Bedrock's job record does
+// while a job runs, so that clients can show progress. The output is
+// already written: only what GetModelInvocationJob reports is paced. It
+// returns false as step does; the counts are then whole.
+func (s *Server) stepCounting(j *job, final recordCounts) bool {
+	for k := int64(0); k < countingSteps; k++ {
+		s.updateCounts(j, func(c *recordCounts) {
+			c.Processed, c.Success, c.Error = final.Processed*k/countingSteps, final.Success*k/countingSteps, final.Error*k/countingSteps
+			c.InputTokens, c.OutputTokens = final.InputTokens*k/countingSteps, final.OutputTokens*k/countingSteps
+		})
+		t := time.NewTimer(s.cfg.StepDelay / countingSteps)
+		select {
+		case <-t.C:
+			continue
+		case <-j.stop:
+		case <-s.ctx.Done():
+		}
+		t.Stop()
+		break
+	}
+	// Whole before the job can end, stopped or not: the output is written.
+	s.updateCounts(j, func(c *recordCounts) { *c = final })
+	if s.stopped(j) {
+		s.finishStop(j)
+		return false
+	}
+	return s.ctx.Err() == nil
 }
 
 // step keeps the job in its state for StepDelay. It returns false when the
@@ -261,11 +294,15 @@ func (s *Server) updateCounts(j *job, f func(c *recordCounts)) {
 
 // process runs InProgress: every input file's records through the model
 // family, output files and the manifest to S3. It returns the final status
-// and its message, or "" when the job was stopped or the server closed.
-func (s *Server) process(ctx context.Context, j *job, files []inputFile) (Status, string) {
+// and its message, or "" when the job was stopped or the server closed, and
+// the job's final counts: published here unless the job completes, when
+// stepCounting paces them.
+func (s *Server) process(ctx context.Context, j *job, files []inputFile) (Status, string, recordCounts) {
 	s.mu.Lock()
-	total := j.counts.Total
+	counts := *j.counts
 	s.mu.Unlock()
+	total := counts.Total
+	publish := func() { s.updateCounts(j, func(c *recordCounts) { *c = counts }) }
 	skip := unprocessed(total, s.Faults().PartialFraction)
 	limit := total - skip // records with a job-wide index >= limit are left out
 	var index int64
@@ -275,35 +312,33 @@ func (s *Server) process(ctx context.Context, j *job, files []inputFile) (Status
 		}
 		c, err := s.processFile(ctx, j, f, &index, limit)
 		if ctx.Err() != nil {
-			return "", ""
+			return "", "", counts
 		}
 		if err != nil {
-			return StatusFailed, err.Error()
+			publish()
+			return StatusFailed, err.Error(), counts
 		}
-		s.updateCounts(j, func(rc *recordCounts) {
-			rc.Processed += c.Processed
-			rc.Success += c.Success
-			rc.Error += c.Error
-			rc.InputTokens += c.InputTokens
-			rc.OutputTokens += c.OutputTokens
-		})
+		counts.Processed += c.Processed
+		counts.Success += c.Success
+		counts.Error += c.Error
+		counts.InputTokens += c.InputTokens
+		counts.OutputTokens += c.OutputTokens
 	}
-	s.mu.Lock()
-	counts := *j.counts
-	s.mu.Unlock()
 	if err := s.writeManifestUnlessOmitted(ctx, j, counts); err != nil {
 		if ctx.Err() != nil {
-			return "", ""
+			return "", "", counts
 		}
-		return StatusFailed, err.Error()
+		publish()
+		return StatusFailed, err.Error(), counts
 	}
 	if s.stopped(j) {
+		publish()
 		s.finishStop(j)
-		return "", ""
+		return "", "", counts
 	}
 	if counts.Processed < counts.Total {
 		return StatusPartiallyCompleted, fmt.Sprintf(
-			"%d of %d records were not processed before the job timed out.", counts.Total-counts.Processed, counts.Total)
+			"%d of %d records were not processed before the job timed out.", counts.Total-counts.Processed, counts.Total), counts
 	}
-	return StatusCompleted, ""
+	return StatusCompleted, "", counts
 }

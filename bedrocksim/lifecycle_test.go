@@ -348,3 +348,35 @@ func TestJob_CloseStopsWork(t *testing.T) {
 		t.Errorf("status after Close=%s", got.Status)
 	}
 }
+
+// TestJob_CountsRiseInProgress: while a job is InProgress its record counts
+// rise, as Bedrock's do, so that a client can show how far along it is; they
+// are whole when it completes.
+func TestJob_CountsRiseInProgress(t *testing.T) {
+	e := newEnv(t, bedrocksim.Config{StepDelay: time.Second})
+	e.putRecords(t, "in/part-1.jsonl", 100, claudeRecord)
+	arn := e.create(t)
+	seen := map[int64]bool{}
+	for {
+		got := e.getJob(t, arn)
+		if got.Status == types.ModelInvocationJobStatusInProgress {
+			seen[aws.ToInt64(got.ProcessedRecordCount)] = true
+		}
+		if bedrocksim.Status(got.Status).Terminal() {
+			if got.Status != types.ModelInvocationJobStatusCompleted || aws.ToInt64(got.ProcessedRecordCount) != 100 || aws.ToInt64(got.SuccessRecordCount) != 100 {
+				t.Fatalf("ended %s with %d processed, want Completed with 100", got.Status, aws.ToInt64(got.ProcessedRecordCount))
+			}
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	between := 0
+	for n := range seen {
+		if n > 0 && n < 100 {
+			between++
+		}
+	}
+	if between < 2 {
+		t.Errorf("processedRecordCount while InProgress took the values %v; want it to rise through several between 0 and 100", seen)
+	}
+}

@@ -19,6 +19,7 @@ import (
 // the headers it was sent in HeadObject (gofakes3 does not).
 func TestMoto_SSEKMS(t *testing.T) {
 	e := newEnvS3(t, bedrocksim.Config{}, testenv.MotoEndpoint(t))
+	testenv.MotoOnly(t, "SSE-KMS headers echoed back")
 	e.putRecords(t, "in/batch.jsonl", 100, claudeRecord)
 	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	arn := e.create(t, func(in *bedrock.CreateModelInvocationJobInput) {

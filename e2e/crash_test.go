@@ -212,6 +212,7 @@ func TestCrashRecovery(t *testing.T) {
 	_, _ = rand.Read(rnd[:])
 	c := &crashStack{t: t, dataDir: t.TempDir(), bucket: "crash-" + hex.EncodeToString(rnd[:])} // moto is shared by the suite
 	s3URL := testenv.MotoEndpoint(t)
+	testenv.MotoOnly(t, "S3 in us-west-2")
 	c.s3 = s3.New(s3.Options{Region: "us-west-2", BaseEndpoint: aws.String(s3URL), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(testenv.AccessKey, testenv.SecretKey, "")})
 	if _, err := c.s3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &c.bucket,

@@ -24,12 +24,14 @@ import (
 func runBedrockSim(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bedrock-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "batchgate bedrock-sim [--addr 127.0.0.1:4001] [--step-delay 1s] [--min-records 100] [--flag VALUE ...]",
+		"run the Bedrock batch emulator standalone (its S3 through the AWS SDK's settings)", awsEnv)
 	region := bedrocksim.DefaultRegion
 	if r := getenv("AWS_REGION"); r != "" {
 		region = r
 	}
 	var cfg bedrocksim.Config
-	addr := fs.String("addr", "127.0.0.1:4001", "listen address")
+	addr := fs.String("addr", "127.0.0.1:4001", "listen address `HOST:PORT`")
 	fs.DurationVar(&cfg.StepDelay, "step-delay", time.Second, "time a job spends in each state")
 	fs.StringVar(&cfg.Region, "region", region, "region in job ARNs (default: $AWS_REGION, else us-east-1)")
 	fs.StringVar(&cfg.AccountID, "account-id", bedrocksim.DefaultAccountID, "account id in job ARNs")

@@ -25,11 +25,8 @@ const checkSummary = `Check each batch deployment's AWS set-up before the first 
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("batchgate check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: batchgate check --config config.yaml\n  %s\n\nFlags:\n", checkSummary)
-		fs.PrintDefaults()
-	}
-	configPath := fs.String("config", "", "LiteLLM-compatible config.yaml to check (required)")
+	setUsage(fs, stderr, "batchgate check --config FILE", checkSummary, awsEnv)
+	configPath := fs.String("config", "", "the LiteLLM-compatible config.yaml `FILE` to check (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -8,12 +8,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -51,22 +54,55 @@ var clientCommands = map[string][]clientCommand{
 		{"list", "[--user-id ID] [--team-id ID]", "list virtual keys (master key)", keysList},
 		{"info", "[KEY]", "show a key and its spend (default: the key in use)", keysInfo},
 		{"delete", "KEY...", "delete virtual keys (master key)", keysDelete},
+		{"update", "KEY [--models a,b] [--alias NAME] [--max-budget 10] [--budget-duration 30d] [--duration 30d] [--metadata k=v ...]", "change a virtual key (master key)", keysUpdate},
+		{"block", "KEY", "block a virtual key: its requests are refused until unblocked (master key)", keysBlock},
+		{"unblock", "KEY", "unblock a blocked virtual key (master key)", keysUnblock},
+	},
+	"models": {
+		{"list", "", "list the batch models the key may use (GET /v1/models)", modelsList},
+	},
+	"user": {
+		{"new", "[--user-id ID] [--email E] [--alias NAME] [--models a,b] [--max-budget 10] [--team ID ...] [--no-key]", "create a user and, unless --no-key, a key for it (master key)", userNew},
+		{"info", "[USER_ID]", "show a user, its keys and teams (default: the key's user)", userInfoCmd},
+		{"list", "", "list users (master key)", userList},
+	},
+	"team": {
+		{"new", "[--team-id ID] [--alias NAME] [--models a,b] [--max-budget 10] [--member USER_ID ...]", "create a team (master key)", teamNew},
+		{"info", "TEAM_ID", "show a team, its members and keys", teamInfoCmd},
+		{"list", "", "list teams (master key)", teamList},
+		{"member-add", "TEAM_ID USER_ID [--role user|admin]", "add a user to a team (master key)", teamMemberAdd},
+	},
+	"spend": {
+		{"logs", "[--key KEY] [--user-id ID] [--team-id ID] [--batch ID]", "list spend logs, one per settled batch (a virtual key sees its own)", spendLogs},
 	},
 }
 
+// groupAliases lets LiteLLM's nouns name the same groups.
+var groupAliases = map[string]string{"key": "keys", "users": "user", "teams": "team", "file": "files", "batches": "batch"}
+
+// defaultCommands run when a group is given no command (or only flags).
+var defaultCommands = map[string]string{"models": "list", "spend": "logs"}
+
 func clientUsage(w io.Writer, group string) {
-	fmt.Fprintf(w, "Usage: batchgate %s COMMAND [flags]\n\nCommands:\n", group)
+	fmt.Fprintf(w, "Usage: batchgate %s COMMAND [ARGS] [--flag VALUE ...]\n  a command-line client of the gateway's API\n\nCommands:\n", group)
 	for _, c := range clientCommands[group] {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nEvery command takes --base-url (env BATCHGATE_BASE_URL, OPENAI_BASE_URL; default %s),\n"+
-		"--api-key (env BATCHGATE_API_KEY, OPENAI_API_KEY) and --json. `batchgate %s COMMAND -h` shows its flags.\n", defaultBaseURL, group)
+	fmt.Fprintf(w, "\nEvery command takes --base-url URL, --api-key KEY and --json (all optional).\n"+
+		"`batchgate %s COMMAND --help` shows its flags.\n", group)
+	printEnv(w, clientEnv)
 }
 
 const defaultBaseURL = "http://127.0.0.1:4000"
 
 // runClient runs `batchgate batch|files|keys SUBCOMMAND ...`.
 func runClient(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if g, ok := groupAliases[cmd]; ok {
+		cmd = g
+	}
+	if d, ok := defaultCommands[cmd]; ok && (len(args) == 0 || strings.HasPrefix(args[0], "-")) {
+		args = append([]string{d}, args...)
+	}
 	if len(args) == 0 {
 		clientUsage(stderr, cmd)
 		return fmt.Errorf("%s: missing command", cmd)
@@ -92,22 +128,22 @@ type cli struct {
 	stdout, stderr io.Writer
 	http           *http.Client
 
+	cmd clientCommand
+
 	baseURL, apiKey string
+	keySource       string // where apiKey came from, for a 401's hint
 	json            bool
 	progress        autoBool
 }
 
 func newCLI(group string, sc clientCommand, getenv func(string) string, stdout, stderr io.Writer) *cli {
-	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr, http: &http.Client{}}
+	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr, http: &http.Client{}, cmd: sc}
 	c.fs = flag.NewFlagSet("batchgate "+group+" "+sc.name, flag.ContinueOnError)
 	c.fs.SetOutput(stderr)
-	c.fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: batchgate %s %s %s\n  %s\n\nFlags:\n", group, sc.name, sc.args, sc.summary)
-		c.fs.PrintDefaults()
-	}
-	c.fs.StringVar(&c.baseURL, "base-url", "", "gateway URL (env BATCHGATE_BASE_URL, then OPENAI_BASE_URL; default "+defaultBaseURL+")")
+	setUsage(c.fs, stderr, strings.TrimSpace("batchgate "+group+" "+sc.name+" "+sc.args), sc.summary, clientEnv)
+	c.fs.StringVar(&c.baseURL, "base-url", "", "the gateway's `URL` (default "+defaultBaseURL+"; env BATCHGATE_BASE_URL, OPENAI_BASE_URL)")
 	// No default shown for the key: -h must not print a secret from the environment.
-	c.fs.StringVar(&c.apiKey, "api-key", "", "API key (env BATCHGATE_API_KEY, then OPENAI_API_KEY)")
+	c.fs.StringVar(&c.apiKey, "api-key", "", "the API `KEY` (env BATCHGATE_API_KEY, OPENAI_API_KEY, LITELLM_MASTER_KEY; against a local serve, its master key)")
 	c.fs.BoolVar(&c.json, "json", false, "print the JSON objects the gateway returns, for scripts")
 	return c
 }
@@ -127,6 +163,10 @@ func (c *cli) parse(args []string, min, max int) ([]string, error) {
 	if len(pos) < min || (max >= 0 && len(pos) > max) {
 		c.fs.Usage()
 		if len(pos) < min {
+			names := positionals(c.cmd.args)
+			if len(pos) < len(names) {
+				return nil, fmt.Errorf("%s: missing argument %s (usage: %s %s)", c.fs.Name(), names[len(pos)], c.fs.Name(), strings.Join(names, " "))
+			}
 			return nil, fmt.Errorf("%s: missing argument", c.fs.Name())
 		}
 		return nil, fmt.Errorf("%s: unexpected argument %q", c.fs.Name(), pos[max])
@@ -136,10 +176,48 @@ func (c *cli) parse(args []string, min, max int) ([]string, error) {
 	}
 	// OPENAI_BASE_URL conventionally ends in /v1; batchgate's admin routes live above it.
 	c.baseURL = strings.TrimSuffix(strings.TrimRight(c.baseURL, "/"), "/v1")
+	c.keySource = "--api-key"
+	for _, env := range []string{"BATCHGATE_API_KEY", "OPENAI_API_KEY", "LITELLM_MASTER_KEY"} {
+		if c.apiKey == "" {
+			c.apiKey, c.keySource = c.getenv(env), env
+		}
+	}
 	if c.apiKey == "" {
-		c.apiKey = firstNonEmpty(c.getenv("BATCHGATE_API_KEY"), c.getenv("OPENAI_API_KEY"))
+		c.apiKey, c.keySource = c.localMasterKey()
 	}
 	return pos, nil
+}
+
+// localMasterKey is the master key a local `batchgate serve` keeps in its
+// data directory (BATCHGATE_DATA, default .batchgate, as serve's --data),
+// when the gateway is on this machine: the quick start needs no key copied.
+func (c *cli) localMasterKey() (key, source string) {
+	u, err := url.Parse(c.baseURL)
+	if err != nil {
+		return "", ""
+	}
+	if h := u.Hostname(); h != "localhost" && !net.ParseIP(h).IsLoopback() {
+		return "", ""
+	}
+	path := filepath.Join(firstNonEmpty(c.getenv("BATCHGATE_DATA"), ".batchgate"), "master_key")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", ""
+	}
+	return strings.TrimSpace(string(b)), path
+}
+
+// positionals returns the names of the positional arguments in a usage
+// string: the words before the first flag or optional part ("FILE", "ID").
+func positionals(args string) []string {
+	var names []string
+	for _, w := range strings.Fields(args) {
+		if strings.HasPrefix(w, "[") || strings.HasPrefix(w, "-") {
+			break
+		}
+		names = append(names, w)
+	}
+	return names
 }
 
 // parseInterspersed parses fs over args, letting flags follow positional
@@ -349,14 +427,22 @@ func (c *cli) request(ctx context.Context, method, path string, body io.Reader, 
 	req.Header.Set("User-Agent", "batchgate-cli/"+version)
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("no gateway answers at %s (connection refused): start one with `batchgate serve`, or point --base-url (BATCHGATE_BASE_URL) at yours", c.baseURL)
+		}
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
 		err := readAPIError(resp)
 		var ae *apiError
-		if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized && c.apiKey == "" {
-			ae.Message += " (no API key: pass --api-key or set BATCHGATE_API_KEY)"
+		if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+			switch {
+			case c.apiKey == "":
+				ae.Message += " (no API key: pass --api-key or set BATCHGATE_API_KEY; a local `batchgate serve` keeps its master key in .batchgate/master_key, found from the directory serve runs in or BATCHGATE_DATA)"
+			case c.keySource != "--api-key":
+				ae.Message += " (the key came from " + c.keySource + ")"
+			}
 		}
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func batchSubmit(ctx context.Context, c *cli, args []string) error {
 	if c.json {
 		return c.printJSON(raw)
 	}
-	c.printBatch(b)
+	c.printBatch(b, "")
 	c.note("follow it with: batchgate batch status %s --wait", b.ID)
 	return nil
 }
@@ -89,8 +89,28 @@ func batchStatus(ctx context.Context, c *cli, args []string) error {
 	if c.json {
 		return c.printJSON(raw)
 	}
-	c.printBatch(b)
+	c.printBatch(b, c.costText(ctx, b))
 	return nil
+}
+
+// costText is what the batch cost, from its spend log (GET
+// /spend/logs?request_id=): a batch is billed when it ends. It is "" for a
+// gateway without spend logs.
+func (c *cli) costText(ctx context.Context, b openai.Batch) string {
+	var logs []struct {
+		Spend float64 `json:"spend"`
+	}
+	if _, err := c.get(ctx, http.MethodGet, "/spend/logs?"+url.Values{"request_id": {b.ID}}.Encode(), nil, &logs); err != nil {
+		return ""
+	}
+	var sum float64
+	for _, l := range logs {
+		sum += l.Spend
+	}
+	if len(logs) == 0 && !batchEnded(b.Status) {
+		return "- (billed when the batch ends)"
+	}
+	return fmt.Sprintf("$%.6f", sum)
 }
 
 // waitAndReport waits for the batch to end and prints it. A batch that did
@@ -107,6 +127,9 @@ func (c *cli) waitAndReport(ctx context.Context, b *openai.Batch, raw json.RawMe
 		}
 	} else {
 		c.printSummary(*b, time.Since(start))
+		if cost := c.costText(ctx, *b); cost != "" {
+			fmt.Fprintf(c.stdout, "  cost: %s\n", cost)
+		}
 	}
 	if b.Status != "completed" {
 		msg := fmt.Sprintf("batch %s ended %s", b.ID, b.Status)
@@ -236,7 +259,8 @@ func (c *cli) printBatchErrors(b openai.Batch) {
 	}
 }
 
-func (c *cli) printBatch(b openai.Batch) {
+// printBatch prints a batch and, when known, its cost.
+func (c *cli) printBatch(b openai.Batch, cost string) {
 	tw := c.table()
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("id", b.ID)
@@ -251,6 +275,9 @@ func (c *cli) printBatch(b openai.Batch) {
 	row("requests", fmt.Sprintf("%d total, %d completed, %d failed", rc.Total, rc.Completed, rc.Failed))
 	if b.Usage != nil {
 		row("tokens", fmt.Sprintf("%d input + %d output = %d", b.Usage.InputTokens, b.Usage.OutputTokens, b.Usage.TotalTokens))
+	}
+	if cost != "" {
+		row("cost", cost)
 	}
 	row("created_at", when(b.CreatedAt))
 	for _, t := range []struct {
@@ -347,6 +374,10 @@ func batchResults(ctx context.Context, c *cli, args []string) error {
 		switch {
 		case !batchEnded(b.Status):
 			return fmt.Errorf("batch %s is %s and has no %s file yet (`batchgate batch status %s --wait` waits for it)", b.ID, b.Status, kind, b.ID)
+		case *errs && b.RequestCounts.Failed == 0:
+			// Nothing failed: not an error, and nothing to download.
+			c.note("batch %s (%s) has no error file: none of its %d requests failed", b.ID, b.Status, b.RequestCounts.Total)
+			return nil
 		case *errs:
 			return fmt.Errorf("batch %s (%s) has no error file: %d requests failed", b.ID, b.Status, b.RequestCounts.Failed)
 		}

@@ -243,7 +243,7 @@ func (g *fakeGateway) fileCreate(w http.ResponseWriter, r *http.Request) {
 	if len(problems) > 0 {
 		msg := fmt.Sprintf("Line %d: custom_id is required", problems[0]["line"])
 		if len(problems) > 1 {
-			msg += fmt.Sprintf(" (and %d more problems: see error.data)", len(problems)-1)
+			msg += fmt.Sprintf(" (%d lines have problems)", len(problems))
 		}
 		fakeError(w, 400, "invalid_request_error", msg, map[string]any{"code": "invalid_file", "param": "custom_id", "line": problems[0]["line"], "data": problems})
 		return
@@ -546,7 +546,7 @@ func TestClient_UploadErrors(t *testing.T) {
 	lines := []string{`{"custom_id":"a","url":"/v1/chat/completions","body":{"model":"m"}}`, `{"url":"/v1/chat/completions"}`, `{"custom_id":"c"}`, `{}`}
 	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 	_, _, err := runCLI(t, env, "files", "upload", path)
-	want := "upload bad.jsonl: Line 2: custom_id is required (and 1 more problems: see error.data) [HTTP 400 invalid_file]\n" +
+	want := "upload bad.jsonl: Line 2: custom_id is required (2 lines have problems) [HTTP 400 invalid_file]\n" +
 		"  line 2: custom_id: custom_id is required\n" +
 		"  line 4: custom_id: custom_id is required"
 	if err == nil || err.Error() != want {

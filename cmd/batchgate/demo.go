@@ -12,7 +12,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -22,12 +24,14 @@ import (
 
 // runDemo starts the embedded gateway and walks the spec's developer flow
 // against it over HTTP: key, model discovery, upload, batch, progress, results.
-func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "batchgate demo [--requests 120] [--step-delay 1s] [--keep]",
+		"run the developer flow end to end against a throwaway local gateway (no AWS needed)", nil)
 	n := fs.Int("requests", 120, "requests in the sample batch (Bedrock needs at least 100)")
 	stepDelay := fs.Duration("step-delay", time.Second, "the emulator's delay per job state")
-	keep := fs.Bool("keep", false, "keep the data directory")
+	keep := fs.Bool("keep", false, "keep the data directory and the gateway's log (else both are deleted on exit)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,13 +48,26 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	type ready struct{ url, key string }
 	readyc := make(chan ready, 1)
 	errc := make(chan error, 1)
-	logf, err := os.Create(dir + "/gateway.log")
-	if err != nil {
-		return err
+	// The gateway's log goes to a file only when it is kept; otherwise it
+	// is held in memory and its end shown if the demo fails.
+	var logf io.Writer = &tailBuffer{}
+	logPath := filepath.Join(dir, "gateway.log")
+	if *keep {
+		f, err := os.Create(logPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logf = f
+	} else {
+		defer func() {
+			if err != nil {
+				err = fmt.Errorf("%w\nthe gateway's log ended:\n%s", err, logf.(*tailBuffer).String())
+			}
+		}()
 	}
-	defer logf.Close()
 	go func() {
-		errc <- runServe(ctx, []string{"--addr", "127.0.0.1:0", "--data", dir, "--reconcile-interval", "500ms",
+		errc <- runServe(ctx, []string{"--addr", "127.0.0.1:0", "--data", dir, "--reconcile-interval", "200ms",
 			"--sim-step-delay", stepDelay.String()}, getenv, io.Discard, logf, func(u, k string) { readyc <- ready{u, k} })
 	}()
 	var r ready
@@ -62,7 +79,11 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	c := &demoClient{base: r.url, http: &http.Client{Timeout: time.Minute}}
 	say := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
 
-	say("batchgate demo: gateway on %s (in-process S3 and Bedrock emulator; log in %s)", r.url, logf.Name())
+	if *keep {
+		say("batchgate demo: gateway on %s (in-process S3 and Bedrock emulator; data and log kept in %s)", r.url, dir)
+	} else {
+		say("batchgate demo: gateway on %s (in-process S3 and Bedrock emulator; --keep keeps its data and log)", r.url)
+	}
 
 	say("\n1. Admin creates a virtual key for %s  (POST /key/generate)", local.ModelName)
 	var key struct {
@@ -107,8 +128,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	say("   %s: %s", batch.ID, batch.Status)
 
 	say("\n5. Polling until it is done  (GET /v1/batches/%s)", batch.ID)
-	bar := progressbar.NewOptions64(int64(*n), progressbar.OptionSetWriter(stdout), progressbar.OptionSetWidth(40),
-		progressbar.OptionShowCount(), progressbar.OptionSetDescription("   validating"), progressbar.OptionFullWidth())
+	progress := newDemoProgress(stdout, int64(*n), isTerminal(stdout))
+	progress.show(batch)
 	for !terminal(batch.Status) {
 		select {
 		case <-ctx.Done():
@@ -120,11 +141,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		if err := c.do(ctx, key.Key, "GET", "/v1/batches/"+batch.ID, "", nil, nil, &batch); err != nil {
 			return err
 		}
-		bar.Describe(fmt.Sprintf("   %-12s", batch.Status))
-		_ = bar.Set64(batch.RequestCounts.Completed + batch.RequestCounts.Failed)
+		progress.show(batch)
 	}
-	_ = bar.Finish()
-	say("\n   %s: %d completed, %d failed", batch.Status, batch.RequestCounts.Completed, batch.RequestCounts.Failed)
+	progress.finish()
+	say("   %s: %d completed, %d failed", batch.Status, batch.RequestCounts.Completed, batch.RequestCounts.Failed)
 	if batch.OutputFileID == "" {
 		return fmt.Errorf("batch ended %s without output", batch.Status)
 	}
@@ -275,4 +295,67 @@ func (c *demoClient) do(ctx context.Context, key, method, path, ctype string, bo
 		return errors.Join(fmt.Errorf("%s %s: decode", method, path), err)
 	}
 	return nil
+}
+
+// demoProgress shows a batch's progress: a bar on a terminal, else (piped
+// output, a log) one line per change of status or count.
+type demoProgress struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	shown string
+}
+
+func newDemoProgress(w io.Writer, total int64, tty bool) *demoProgress {
+	p := &demoProgress{w: w}
+	if tty {
+		p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionSetWidth(40),
+			progressbar.OptionShowCount(), progressbar.OptionSetDescription("   validating"), progressbar.OptionFullWidth())
+	}
+	return p
+}
+
+func (p *demoProgress) show(b demoBatch) {
+	done := b.RequestCounts.Completed + b.RequestCounts.Failed
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("   %-12s", b.Status))
+		_ = p.bar.Set64(done)
+		return
+	}
+	line := fmt.Sprintf("   %s", b.Status)
+	if b.RequestCounts.Total > 0 {
+		line += fmt.Sprintf(" %d/%d", done, b.RequestCounts.Total)
+	}
+	if line != p.shown {
+		fmt.Fprintln(p.w, line)
+		p.shown = line
+	}
+}
+
+func (p *demoProgress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		fmt.Fprintln(p.w)
+	}
+}
+
+// tailBuffer keeps the last 64 KiB written to it, for a failed demo's log.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - 64<<10; over > 0 {
+		t.b = append(t.b[:0:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }

@@ -47,12 +47,27 @@ Usage:
       account and trust policy, the Bedrock endpoint) before the first batch.
   batchgate bedrock-sim [--addr 127.0.0.1:4001] [--step-delay 2s] [--min-records 100]
       Run the Bedrock batch emulator standalone.
-  batchgate batch submit FILE --model NAME [--wait] | status ID | list | cancel ID | results ID
+
+A command-line client of a running gateway (` + "`batchgate COMMAND --help`" + ` for each):
+  batchgate batch submit|status|list|cancel|results ...
   batchgate files upload|list|get|delete|content ...   (content also reads s3://bucket/key directly)
-  batchgate keys create|list|info|delete ...
-      A command-line client for any batchgate (or OpenAI-compatible) endpoint:
-      --base-url / BATCHGATE_BASE_URL, --api-key / BATCHGATE_API_KEY, --json.
-  batchgate version
+  batchgate models                                     the models your key may use
+  batchgate keys create|list|info|update|block|unblock|delete ...
+  batchgate user new|info|list ...
+  batchgate team new|info|list|member-add ...
+  batchgate spend logs ...
+      Every client command takes --base-url URL, --api-key KEY and --json. Against a
+      local serve (127.0.0.1) without a key, they use the master key serve keeps in
+      its data directory (.batchgate, or BATCHGATE_DATA).
+
+  batchgate version        the version and the VCS revision it was built from
+
+Environment:
+  LITELLM_MASTER_KEY   serve: the master key when the config sets none; client: the key
+  DATABASE_URL         serve: the database when the config sets none (postgresql://...)
+  BATCHGATE_DATA       serve's data directory (default .batchgate); client: where its master key is
+  BATCHGATE_BASE_URL   client: the gateway's URL (default http://127.0.0.1:4000; or OPENAI_BASE_URL)
+  BATCHGATE_API_KEY    client: the API key (or OPENAI_API_KEY)
 `
 
 // run dispatches a subcommand. Everything the program touches comes in as
@@ -71,10 +86,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCheck(ctx, rest, getenv, stdout, stderr)
 	case "bedrock-sim":
 		return runBedrockSim(ctx, rest, getenv, stdout, stderr)
-	case "batch", "files", "keys":
+	case "batch", "files", "keys", "models", "user", "team", "spend", "key", "users", "teams", "file", "batches":
 		return runClient(ctx, cmd, rest, getenv, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "batchgate", version)
+		fmt.Fprintln(stdout, versionText())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -40,13 +41,15 @@ type started func(baseURL, masterKey string)
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, onStart started) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "LiteLLM-compatible config.yaml; without it batchgate runs everything locally")
-	addr := fs.String("addr", "127.0.0.1:4000", "listen address")
-	host := fs.String("host", "", "listen host, as LiteLLM's --host (overrides --addr's host; 0.0.0.0 for every interface)")
-	port := fs.Int("port", 0, "listen port, as LiteLLM's --port (overrides --addr's port)")
-	certFile := fs.String("ssl_certfile_path", "", "serve HTTPS with this PEM certificate (chain), as LiteLLM's flag")
-	keyFile := fs.String("ssl_keyfile_path", "", "the PEM private key of --ssl_certfile_path")
-	dataDir := fs.String("data", envOr(getenv, "BATCHGATE_DATA", ".batchgate"), "data directory for SQLite and the local mode's S3 objects")
+	setUsage(fs, stderr, "batchgate serve [--config FILE] [--addr 127.0.0.1:4000 | --host HOST --port PORT] [--data DIR] [--flag VALUE ...]",
+		"run the gateway; without --config everything runs locally (SQLite, an in-process S3 and Bedrock emulator)", serveEnv)
+	configPath := fs.String("config", "", "the LiteLLM-compatible config.yaml `FILE`; without it batchgate runs everything locally")
+	addr := fs.String("addr", "127.0.0.1:4000", "listen address `HOST:PORT`")
+	host := fs.String("host", "", "listen `HOST`, as LiteLLM's --host (overrides --addr's host; 0.0.0.0 for every interface)")
+	port := fs.Int("port", 0, "listen `PORT`, as LiteLLM's --port (overrides --addr's port)")
+	certFile := fs.String("ssl_certfile_path", "", "serve HTTPS with this PEM certificate (chain) `FILE`, as LiteLLM's flag")
+	keyFile := fs.String("ssl_keyfile_path", "", "the PEM private key `FILE` of --ssl_certfile_path")
+	dataDir := fs.String("data", envOr(getenv, "BATCHGATE_DATA", ".batchgate"), "data `DIR`ectory for SQLite, the master key and the local mode's S3 objects (env BATCHGATE_DATA)")
 	interval := fs.Duration("reconcile-interval", 5*time.Second, "how often running batches are refreshed from Bedrock")
 	reconcileWorkers := fs.Int("reconcile-workers", gateway.DefaultReconcileWorkers, "how many batches a reconciliation pass refreshes and settles at once")
 	stepDelay := fs.Duration("sim-step-delay", 2*time.Second, "local mode: the emulator's delay per job state")
@@ -70,13 +73,35 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// upload's peak RSS ~30 MB lower for ~1% more CPU (bench/run.sh).
 		debug.SetGCPercent(50)
 	}
+	// Listen first: a second serve on a port in use stops before it opens
+	// the data directory the first one is using.
+	if *host != "" || *port != 0 {
+		h, p, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return fmt.Errorf("--addr %q: %w", *addr, err)
+		}
+		if *host != "" {
+			h = *host
+		}
+		if *port != 0 {
+			p = strconv.Itoa(*port)
+		}
+		*addr = net.JoinHostPort(h, p)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("cannot listen on %s: the address is in use (another batchgate serve?); choose another with --port PORT or --addr HOST:PORT", *addr)
+		}
+		return fmt.Errorf("cannot listen on %s (--addr, --host, --port): %w", *addr, err)
+	}
+	defer ln.Close() // closed by Serve too; this covers the returns before it
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
 
 	var (
 		cfg      *config.Config
-		err      error
 		localEnv *local.Env
 	)
 	if *configPath != "" {
@@ -138,23 +163,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		BodyProgressWindow: *bodyWindow, BodyProgressBytes: *bodyBytes,
 	}
 	ops.wire(api)
-	if *host != "" || *port != 0 {
-		h, p, err := net.SplitHostPort(*addr)
-		if err != nil {
-			return fmt.Errorf("--addr %q: %w", *addr, err)
-		}
-		if *host != "" {
-			h = *host
-		}
-		if *port != 0 {
-			p = strconv.Itoa(*port)
-		}
-		*addr = net.JoinHostPort(h, p)
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler: api.Handler(), ReadHeaderTimeout: *readHeaderTimeout, IdleTimeout: time.Duration(keepalive),
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -187,9 +195,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	for _, d := range gw.Models(gateway.Caller{}) {
 		fmt.Fprintf(stdout, "  model %s -> bedrock/%s\n", d.Name(), d.ModelID())
 	}
-	if generated || localEnv != nil {
-		fmt.Fprintf(stdout, "  master key: %s\n", masterKey)
-	}
+	printServeHints(stdout, baseURL, *dataDir, masterKey, generated || localEnv != nil, cfg.GeneralSettings.MasterKey == "")
 	if onStart != nil {
 		onStart(baseURL, masterKey)
 	}
@@ -292,4 +298,39 @@ func envOr(getenv func(string) string, name, def string) string {
 		return v
 	}
 	return def
+}
+
+// printServeHints tells how to reach the gateway: the console, the CLI
+// (which finds a local gateway's master key in its data directory) and an
+// OpenAI SDK.
+func printServeHints(w io.Writer, baseURL, dataDir, masterKey string, showKey, keyInDataDir bool) {
+	u := baseURL
+	if h, p, err := net.SplitHostPort(strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")); err == nil {
+		if ip := net.ParseIP(h); ip != nil && ip.IsUnspecified() {
+			u = strings.Replace(u, "://"+net.JoinHostPort(h, p), "://"+net.JoinHostPort("127.0.0.1", p), 1)
+		}
+	}
+	if showKey {
+		where := ""
+		if keyInDataDir {
+			where = "  (kept in " + filepath.Join(dataDir, "master_key") + ")"
+		}
+		fmt.Fprintf(w, "  master key: %s%s\n", masterKey, where)
+	}
+	fmt.Fprintf(w, "  console:    %s/ui  (sign in with the master key)\n", u)
+	var env []string
+	if u != defaultBaseURL {
+		env = append(env, "BATCHGATE_BASE_URL="+u)
+	}
+	if keyInDataDir && filepath.Clean(dataDir) != ".batchgate" {
+		if abs, err := filepath.Abs(dataDir); err == nil {
+			env = append(env, "BATCHGATE_DATA="+abs)
+		}
+	}
+	prefix := strings.Join(env, " ")
+	if prefix != "" {
+		prefix += " "
+	}
+	fmt.Fprintf(w, "  CLI:        %sbatchgate keys create --models NAME   (batchgate --help lists the commands)\n", prefix)
+	fmt.Fprintf(w, "  OpenAI SDK: OPENAI_BASE_URL=%s/v1 OPENAI_API_KEY=<a key from keys create>\n", u)
 }

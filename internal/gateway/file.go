@@ -80,7 +80,7 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	if errors.Is(err, errLineTooLong) {
 		u.fail(&batchgate.Error{Code: batchgate.EINVALID, Line: lines.n + 1, Message: fmt.Sprintf("line is longer than %d bytes", g.MaxLineBytes)})
 		u.abort(err)
-		return nil, fileInvalid(u.problems)
+		return nil, fileInvalid(u.problems, u.nProblems)
 	}
 	if err != io.EOF {
 		u.abort(err)
@@ -88,7 +88,7 @@ func (g *Gateway) UploadFile(ctx context.Context, c Caller, up Upload, r io.Read
 	}
 	if len(u.problems) > 0 {
 		u.abort(errors.New("invalid file"))
-		return nil, fileInvalid(u.problems)
+		return nil, fileInvalid(u.problems, u.nProblems)
 	}
 	// The size uploaded, newlines and blank lines included: all of r was read.
 	lineNo, total, parts := lines.n, in.n, u.parts
@@ -234,12 +234,16 @@ func lineError(le *translate.LineError) *batchgate.Error {
 	return &batchgate.Error{Code: code, Line: le.Line, Param: le.Param, Message: le.Message}
 }
 
-// fileInvalid wraps line problems in one 400 whose message names the first line.
-func fileInvalid(problems []*batchgate.Error) error {
+// fileInvalid wraps line problems in one 400 whose message names the first
+// line and counts them all (total), though only the first few are listed.
+func fileInvalid(problems []*batchgate.Error, total int) error {
 	first := problems[0]
 	msg := fmt.Sprintf("Line %d: %s", first.Line, first.Message)
-	if len(problems) > 1 {
-		msg += fmt.Sprintf(" (and %d more problems: see error.data)", len(problems)-1)
+	switch {
+	case total > len(problems):
+		msg += fmt.Sprintf(" (%d lines have problems; the first %d are listed)", total, len(problems))
+	case total > 1:
+		msg += fmt.Sprintf(" (%d lines have problems)", total)
 	}
 	return &batchgate.Error{Code: batchgate.EINVALID, Message: msg, Param: first.Param, Line: first.Line, Data: problems}
 }

@@ -188,9 +188,10 @@ type fileUpload struct {
 	// lines' body.model are not checked: the target replaces them, as in LiteLLM.
 	targeted bool
 
-	ids      map[string]int // custom_id: line
-	problems []*batchgate.Error
-	parts    *partUploader // the S3 upload, once the deployment is known
+	ids       map[string]int     // custom_id: line
+	problems  []*batchgate.Error // the first MaxErrors problems
+	nProblems int                // every problem, counted past MaxErrors
+	parts     *partUploader      // the S3 upload, once the deployment is known
 }
 
 // add records a line's problem, or stores its record while the file has no
@@ -217,6 +218,7 @@ func (u *fileUpload) add(le *batchgate.Error, rec []byte) error {
 }
 
 func (u *fileUpload) fail(e *batchgate.Error) {
+	u.nProblems++
 	if len(u.problems) < u.g.MaxErrors {
 		u.problems = append(u.problems, e)
 	}

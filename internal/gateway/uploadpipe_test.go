@@ -64,6 +64,7 @@ func uploadSequential(g *Gateway, c Caller, target string, data []byte) ([]byte,
 	f := &batchgate.File{}
 	ids := map[string]int{}
 	var problems []*batchgate.Error
+	nProblems := 0
 	var recs, out bytes.Buffer
 	br := bufio.NewReaderSize(bytes.NewReader(data), 256<<10)
 	lineNo := 0
@@ -73,6 +74,7 @@ func uploadSequential(g *Gateway, c Caller, target string, data []byte) ([]byte,
 			lineNo++
 			out.Reset()
 			if le := g.uploadLine(c, lineNo, line, &dep, target != "", f, ids, &out); le != nil {
+				nProblems++
 				if len(problems) < g.MaxErrors {
 					problems = append(problems, le)
 				}
@@ -84,6 +86,7 @@ func uploadSequential(g *Gateway, c Caller, target string, data []byte) ([]byte,
 			break
 		}
 		if errors.Is(err, errLineTooLong) {
+			nProblems++
 			if len(problems) < g.MaxErrors {
 				problems = append(problems, &batchgate.Error{Code: batchgate.EINVALID, Line: lineNo + 1, Message: fmt.Sprintf("line is longer than %d bytes", g.MaxLineBytes)})
 			}
@@ -91,7 +94,7 @@ func uploadSequential(g *Gateway, c Caller, target string, data []byte) ([]byte,
 		}
 	}
 	if len(problems) > 0 {
-		return nil, nil, fileInvalid(problems)
+		return nil, nil, fileInvalid(problems, nProblems)
 	}
 	return recs.Bytes(), f, nil
 }

@@ -154,3 +154,36 @@ func TestFileListOrder(t *testing.T) {
 	}
 	wantError(t, "order=sideways", e.json(key, "GET", "/v1/files?order=sideways", nil), 400, "order")
 }
+
+// TestUploadCountsEveryProblem: a file with 150 bad lines says 150, though
+// error.data lists only the first MaxErrors (20), and no message sends the
+// user to error.data.
+func TestUploadCountsEveryProblem(t *testing.T) {
+	e := newEnv(t, 1)
+	key := e.key(model)
+	var b strings.Builder
+	for i := 1; i <= 150; i++ {
+		b.WriteString(`{"method":"POST"}` + "\n")
+	}
+	r := e.upload(key, part{"purpose", "batch"}, part{"file", b.String()})
+	var ae apiError
+	r.json(t, &ae)
+	if r.status != 400 || len(ae.Error.Data) != 20 {
+		t.Fatalf("status=%d, %d problems in error.data, want 400 with 20: %.300s", r.status, len(ae.Error.Data), r.body)
+	}
+	if !strings.Contains(ae.Error.Message, "150 lines have problems") || strings.Contains(ae.Error.Message, "error.data") {
+		t.Errorf("message %q: want the count of 150 and no pointer to error.data", ae.Error.Message)
+	}
+}
+
+// TestUploadBrokenJSONNamesColumn: a line that is not JSON says where it breaks.
+func TestUploadBrokenJSONNamesColumn(t *testing.T) {
+	e := newEnv(t, 1)
+	key := e.key(model)
+	r := e.upload(key, part{"purpose", "batch"}, part{"file", line("a", model, "hi") + "\n" + `{"custom_id":"b" "method":"POST"}` + "\n"})
+	var ae apiError
+	r.json(t, &ae)
+	if r.status != 400 || ae.Error.Line != 2 || !strings.Contains(ae.Error.Message, "column 18") {
+		t.Fatalf("status=%d line=%d message=%q, want line 2 naming column 18", r.status, ae.Error.Line, ae.Error.Message)
+	}
+}

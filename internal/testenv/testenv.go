@@ -30,6 +30,9 @@ const (
 	EnvCI          = "BATCHGATE_CI"                // "1" in CI: missing servers fail tests instead of skipping them
 	EnvS3Endpoint  = "BATCHGATE_TEST_S3_ENDPOINT"  // moto_server, e.g. http://127.0.0.1:5000
 	EnvPostgresDSN = "BATCHGATE_TEST_POSTGRES_DSN" // postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable
+	// EnvS3Server is "versitygw" when scripts/test.sh, finding no
+	// moto_server, started versitygw at EnvS3Endpoint instead.
+	EnvS3Server = "BATCHGATE_TEST_S3_SERVER"
 )
 
 // Region and static credentials used against every local S3 server.
@@ -58,6 +61,17 @@ func require(t testing.TB, env string) string {
 func MotoEndpoint(t testing.TB) string {
 	t.Helper()
 	return strings.TrimRight(require(t, EnvS3Endpoint), "/")
+}
+
+// MotoOnly skips a test that needs what only moto_server offers (IAM, STS,
+// SSE-KMS headers echoed back, region checks) when the S3 server is
+// scripts/test.sh's versitygw fallback, even in CI: the script says so when
+// it starts, and installing moto_server runs the test.
+func MotoOnly(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv(EnvS3Server) == "versitygw" {
+		t.Skipf("needs moto_server (%s); the S3 server is versitygw: pip install 'moto[server]' to run it", what)
+	}
 }
 
 // PostgresDSN returns the DSN of the throwaway PostgreSQL server.

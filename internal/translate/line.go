@@ -3,6 +3,7 @@ package translate
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -176,6 +177,22 @@ func loneSurrogate(esc []byte) *LineError {
 	return lerrf(CodeInvalidJSON, "", "the line is not valid UTF-8: the escape %s is half of a UTF-16 surrogate pair", esc)
 }
 
+// invalidJSON says where a line that is not JSON breaks, so that the user
+// can find the spot in a long line: the column is the byte at which the
+// decoder gave up, counted from 1.
+func invalidJSON(raw []byte) *LineError {
+	var v any
+	err := json.Unmarshal(raw, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return lerrf(CodeInvalidJSON, "", "the line is not valid JSON")
+	}
+	if se.Offset >= int64(len(raw)) {
+		return lerrf(CodeInvalidJSON, "", "the line is not valid JSON: it ends at column %d before its JSON is complete", len(raw))
+	}
+	return lerrf(CodeInvalidJSON, "", "the line is not valid JSON at column %d: %s", se.Offset, se.Error())
+}
+
 // parseLineSlow decodes the envelope and the body as maps of raw values.
 // It is the reference path, and checks the text itself as ParseLine does.
 func parseLineSlow(raw []byte) (Request, *LineError) {
@@ -187,7 +204,7 @@ func parseLineSlow(raw []byte) (Request, *LineError) {
 		if json.Valid(raw) {
 			return Request{}, lerrf(CodeInvalidJSON, "", "the line must be a JSON object")
 		}
-		return Request{}, lerrf(CodeInvalidJSON, "", "the line is not valid JSON")
+		return Request{}, invalidJSON(raw)
 	}
 	if k := unknownKey(env, envelopeKeys); k != "" {
 		return Request{}, lerrf(CodeUnknownParameter, k, "unknown field %q: a line has custom_id, method, url and body", k)
