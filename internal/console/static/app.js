@@ -542,7 +542,8 @@ function newBatchDialog() {
       bar.hidden = true;
       bar.firstChild.style.width = '0%';
       stage.className = 'error-text';
-      stage.textContent = uploaded ? `The batch was not created (${file.name} was uploaded).` : `Upload refused: ${file.name} was not accepted.`;
+      stage.textContent = uploaded ? `The batch was not created (${file.name} was uploaded).`
+        : x.status ? `Upload refused: ${file.name} was not accepted.` : `Upload failed: ${file.name} did not reach the gateway.`;
       err.replaceChildren(...uploadProblems(x));
       btn.disabled = false;
     }
