@@ -9,7 +9,8 @@
 //
 // It signs in, submits a batch in the UI and watches it progress to
 // completed, downloads the results, creates, edits and revokes a key, checks
-// the spend charts, and checks what a virtual key may see. Any failure exits 1.
+// the spend charts, checks what a virtual key may see, and checks every page
+// at a phone's width. Any failure exits 1.
 
 import { chromium } from 'playwright-core';
 import { readFile, mkdir } from 'node:fs/promises';
@@ -110,8 +111,12 @@ try {
   const apiBatch = await submitViaAPI(teamKey, 150, 'nightly', 'nightly evaluation');
   log('api batch', apiBatch.id);
 
-  // 1. Sign in: a wrong key is refused, the master key is accepted.
+  // 1. Sign in: the page says where the master key is; a wrong key is refused, the master key is accepted.
   await page.goto(base + '/ui');
+  const help = await page.getByTestId('login-help').textContent();
+  for (const where of ['batchgate serve', 'master_key', '--data', 'BATCHGATE_DATA', 'general_settings.master_key', 'LITELLM_MASTER_KEY']) {
+    assert.ok(help.includes(where), `the sign-in page does not say where the master key is (${where}): ${help}`);
+  }
   await page.getByTestId('login-key').fill('sk-not-a-key');
   await page.getByTestId('login-submit').click();
   await until('the wrong key to be refused', async () => (await page.getByTestId('login-error').textContent()).includes('not valid'), 10000);
@@ -121,6 +126,29 @@ try {
   await page.getByTestId('nav-keys').waitFor();
   assert.equal(new URL(page.url()).hash, '#/batches');
   log('signed in as admin');
+
+  // 2a. A file the gateway refuses: the dialog shows the failure and the
+  // problems, not a full progress bar as if the upload had worked.
+  await page.getByTestId('new-batch').click();
+  const bad = 'not json\n' + jsonl(2, 'ok') + '{"custom_id": "no-body", "method": "POST", "url": "/v1/chat/completions"}\nalso not json\n';
+  await page.getByTestId('batch-file').setInputFiles({ name: 'bad.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(bad) });
+  await page.getByTestId('batch-submit').click();
+  await until('the upload to be refused', async () => (await page.getByTestId('new-batch-error').textContent()).includes('line 1'), 10000);
+  const refused = await page.evaluate(() => {
+    const d = document.querySelector('dialog[open]');
+    const bar = d.querySelector('.bar');
+    const shown = bar && bar.getClientRects().length > 0 && getComputedStyle(bar).visibility !== 'hidden';
+    // The width set, not the one drawn: the bar's fill is animated.
+    const fill = shown ? parseFloat(bar.firstChild.style.width || '0') / 100 : 0;
+    return { shown, fill, text: d.textContent };
+  });
+  assert.ok(!refused.shown || refused.fill < 0.5, `the refused upload shows a ${Math.round(100 * refused.fill)}% progress bar`);
+  assert.match(refused.text, /refused/i, 'the dialog does not say the upload was refused');
+  assert.ok(!/error\.data/.test(refused.text), 'the dialog sends the user to error.data: ' + refused.text);
+  for (const n of [1, 4, 5]) assert.match(refused.text, new RegExp(`line ${n}\\b`), `the dialog does not list line ${n}: ${refused.text}`);
+  await shot(page, 'upload-refused');
+  await page.locator('dialog[open] button', { hasText: 'Cancel' }).click();
+  log('refused upload shown');
 
   // 2. Submit a batch in the UI and watch it progress to completed.
   await page.getByTestId('new-batch').click();
@@ -191,10 +219,19 @@ try {
   assert.notEqual(before, after, 'the list did not refresh');
   log('list refreshed live');
 
-  // Files: the uploaded input files are listed.
+  // Files: the uploaded input files are listed, each linking to the batches that use it.
   await page.getByTestId('nav-files').click();
   await until('the files list', async () => (await page.getByTestId('files-table').textContent()).includes('questions.jsonl'), 10000);
+  const uiBatch = (await api(master, '/v1/batches/' + batchID)).data;
+  const inputRow = page.locator(`[data-testid=file-row][data-id="${uiBatch.input_file_id}"]`);
+  await until('the input file to link to its batch', async () => (await inputRow.locator(`a[href="#/batches/${batchID}"]`).count()) === 1, 10000);
+  const outputRow = page.locator(`[data-testid=file-row][data-id="${uiBatch.output_file_id}"]`);
+  if (await outputRow.count()) assert.equal(await outputRow.locator(`a[href="#/batches/${batchID}"]`).count(), 1, 'the output file does not link to its batch');
   await shot(page, 'files');
+  await inputRow.locator(`a[href="#/batches/${batchID}"]`).click();
+  await until('the batch page from the file link', async () => (await page.getByTestId('batch-status').count()) === 1, 10000);
+  assert.equal(decodeURIComponent(new URL(page.url()).hash), '#/batches/' + batchID);
+  log('files link to their batches');
 
   // 5. Keys: create one in the UI, edit its budget, clear it, block and unblock it, then revoke it.
   await page.getByTestId('nav-keys').click();
@@ -299,12 +336,89 @@ try {
   await page.getByTestId('batches-table').waitFor();
   await until('only the team key batches', async () => (await page.getByTestId('batch-row').count()) === 2, 10000);
   assert.equal(await page.locator(`[data-testid=batch-row][data-id="${batchID}"]`).count(), 0, 'a virtual key sees the master key batch');
-  await page.goto(base + '/ui/#/keys');
-  await until('the admin page to be refused', async () => (await page.locator('main').textContent()).includes('needs the master key'), 10000);
+  // Admin pages, reached by address, say they need the master key (not a broken page or a raw error).
+  for (const [hash, name] of [['#/keys', 'Keys'], ['#/users', 'Users'], ['#/users/ann', 'Users'], ['#/teams/research', 'Teams']]) {
+    await page.goto(base + '/ui/' + hash);
+    const box = page.getByTestId('needs-master');
+    await box.waitFor({ timeout: 10000 });
+    const text = await page.locator('main').textContent();
+    assert.ok(text.includes('needs the master key') && text.includes(name), `${hash}: ${text}`);
+    assert.ok(!/not found|forbidden|\{"error"/i.test(text), `${hash} reads like an error: ${text}`);
+    assert.equal(await box.getByTestId('sign-in-master').count(), 1, `${hash} offers no way to sign in with the master key`);
+  }
+  await shot(page, 'needs-master');
   await page.getByTestId('nav-key').click();
   await until('my key page', async () => (await page.getByTestId('my-key').textContent()).includes('research-pipeline'), 10000);
   await shot(page, 'my-key');
+
+  // "My key" shows the models the key can really use: a key with no model
+  // list of its own in a team limited to one model can use that model only.
+  assert.equal((await api(master, '/team/new', { method: 'POST', body: { team_id: 'narrow', models: [MODEL] } })).status, 200);
+  const nk = await api(master, '/key/generate', { method: 'POST', body: { key_alias: 'narrow-key', team_id: 'narrow' } });
+  assert.equal(nk.status, 200);
+  const usable = (await api(nk.data.key, '/v1/models')).data.data.map((m) => m.id);
+  assert.deepEqual(usable, [MODEL]);
+  await page.getByTestId('sign-out').click();
+  await page.getByTestId('login-key').fill(nk.data.key);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nav-key').click();
+  await until('my key page', async () => (await page.getByTestId('my-key').textContent()).includes('narrow-key'), 10000);
+  const models = await page.getByTestId('my-key-models').textContent();
+  assert.ok(models.includes(MODEL) && !models.includes('all models'), `My key shows ${models}, the key can use ${usable}`);
   log('virtual key view checked');
+
+  // From an admin page, a virtual key signs in again with the master key and lands on that page.
+  await page.goto(base + '/ui/#/teams');
+  await page.getByTestId('sign-in-master').click();
+  await page.getByTestId('login-key').fill(master);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('teams-table').waitFor({ timeout: 10000 });
+  assert.equal(new URL(page.url()).hash, '#/teams');
+  log('signed in again with the master key from an admin page');
+
+  // 8. At a phone's width (390 px) no page scrolls sideways (tables scroll in
+  // their own box) and every navigation link is on screen.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, hasTouch: true });
+  const mobile = await phone.newPage();
+  mobile.on('pageerror', (e) => errors.push('page error (phone): ' + e.message));
+  const fits = async (what) => {
+    const m = await mobile.evaluate(() => ({ sw: document.scrollingElement.scrollWidth, w: window.innerWidth }));
+    assert.ok(m.sw <= m.w, `${what} at 390 px is ${m.sw} px wide`);
+  };
+  await mobile.goto(base + '/ui');
+  await mobile.getByTestId('login-key').waitFor();
+  await fits('the sign-in page');
+  await mobile.getByTestId('login-key').fill(master);
+  await mobile.getByTestId('login-submit').click();
+  await mobile.getByTestId('batches-table').waitFor();
+  const pages = [
+    ['#/batches', 'batches-table'], ['#/batches/' + batchID, 'timeline'], ['#/files', 'files-table'], ['#/spend', 'chart-spend-time'],
+    ['#/keys', 'keys-table'], ['#/users', 'users-table'], ['#/users/ann', 'edit-user'], ['#/teams', 'teams-table'], ['#/teams/research', 'edit-team'],
+  ];
+  for (const [hash, testid] of pages) {
+    await mobile.goto(base + '/ui/' + hash);
+    await mobile.getByTestId(testid).waitFor({ timeout: 10000 });
+    await mobile.waitForTimeout(100);
+    await fits(hash);
+  }
+  for (const id of ['batches', 'files', 'spend', 'keys', 'users', 'teams']) {
+    const a = mobile.getByTestId('nav-' + id);
+    const box = await a.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390 && box.height > 0, `nav-${id} is off screen at 390 px: ${JSON.stringify(box)}`);
+  }
+  await mobile.goto(base + '/ui/#/batches');
+  await mobile.getByTestId('batches-table').waitFor();
+  await shot(mobile, 'phone-batches');
+  await mobile.getByTestId('nav-files').click();
+  await mobile.getByTestId('files-table').waitFor();
+  assert.equal(new URL(mobile.url()).hash, '#/files');
+  await mobile.goto(base + '/ui/#/batches');
+  await mobile.getByTestId('new-batch').click();
+  await mobile.getByTestId('batch-file').waitFor();
+  await fits('the new batch dialog');
+  await shot(mobile, 'phone-new-batch');
+  await phone.close();
+  log('phone width checked');
 
   assert.deepEqual(errors, [], 'the console logged errors');
   log('PASS');

@@ -15,9 +15,11 @@ var updateScreenshots = flag.Bool("update-screenshots", false, "TestConsole: wri
 
 // TestConsole runs the web console's browser test (console-tests/, headless
 // Debian chromium driven by playwright-core) against `batchgate serve` in its
-// embedded default: sign in, submit a batch and watch it complete, download
-// its results, create/edit/revoke a key, see the spend charts, and check what
-// a virtual key may see. scripts/test.sh installs chromium and the npm
+// embedded default: sign in (and the help on where the master key is),
+// a refused upload, submit a batch and watch it complete, download its
+// results, the files' links to their batches, create/edit/revoke a key, see
+// the spend charts, check what a virtual key may see (admin pages, the models
+// of My key), and every page at a phone's 390 px width. scripts/test.sh installs chromium and the npm
 // dependencies; outside CI the test skips without them.
 func TestConsole(t *testing.T) {
 	chromium := os.Getenv("CHROMIUM")

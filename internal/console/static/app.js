@@ -253,8 +253,22 @@ function renderLogin(msg) {
   app.replaceChildren(h('div', { class: 'login' }, h('div', { class: 'box' },
     h('div', { class: 'brand' }, h('img', { src: 'favicon.svg', alt: '' }), 'batchgate'),
     h('p', null, 'Bedrock batch inference behind the OpenAI Batch API.'),
-    form)));
+    form, masterKeyHelp())));
   input.focus();
+}
+
+// masterKeyHelp says where the master key is, as `batchgate serve` keeps it:
+// printed at start; without --config in the data directory's master_key
+// file; with a config, general_settings.master_key or LITELLM_MASTER_KEY.
+function masterKeyHelp() {
+  const c = (t) => h('code', null, t);
+  return h('div', { class: 'help', testid: 'login-help' },
+    h('b', null, 'Where is the master key?'),
+    h('p', null, c('batchgate serve'), ' prints it when it starts. Without ', c('--config'), ' it is kept in the file ',
+      c('master_key'), ' in the data directory (', c('.batchgate/master_key'), ' by default, or the directory given by ',
+      c('--data'), ' or ', c('BATCHGATE_DATA'), '). With a config file it is ', c('general_settings.master_key'),
+      ' or the ', c('LITELLM_MASTER_KEY'), ' environment variable.'),
+    h('p', null, 'A virtual key is created by an admin on the Keys page.'));
 }
 
 // ---------- shell and routing ----------
@@ -328,16 +342,40 @@ async function route() {
   const main = document.getElementById('main');
   if (!main) return;
   for (const a of document.querySelectorAll('.nav a')) a.classList.toggle('active', r && a.dataset.nav === r.nav);
-  if (!r || (r.admin && !state.admin)) {
-    main.replaceChildren(pageHead('Not found'), h('div', { class: 'panel empty' }, r ? 'This page needs the master key.' : 'No such page.'));
+  if (!r) {
+    main.replaceChildren(pageHead('Not found'), h('div', { class: 'panel empty' }, 'No such page.'));
+    return;
+  }
+  if (r.admin && !state.admin) {
+    needsMaster(main, r.nav);
     return;
   }
   main.replaceChildren();
   try {
     await r.page(main, ...match.slice(1).map(decodeURIComponent));
   } catch (e) {
-    if (e.status !== 401) main.append(h('div', { class: 'panel error-text' }, e.message));
+    if (stale(hash)) return;
+    // The API refuses admin routes to a virtual key with 403.
+    if (e.status === 403 && !state.admin && /master key|admin/i.test(e.message)) needsMaster(main, r.nav);
+    else if (e.status !== 401) main.append(h('div', { class: 'panel error-text' }, e.message));
   }
+}
+
+const PAGE_NAMES = { keys: 'Keys', users: 'Users', teams: 'Teams' };
+
+// needsMaster explains that an admin page is not for a virtual key, and
+// offers to sign in with the master key (the address is kept, so the page
+// opens after signing in).
+function needsMaster(main, nav) {
+  const name = PAGE_NAMES[nav] || 'This';
+  main.replaceChildren(pageHead(name), h('div', { class: 'panel needs-master', testid: 'needs-master' },
+    h('h2', null, 'Master key needed'),
+    h('p', null, `The ${name} page needs the master key: keys, users and teams are managed by the gateway's admin. `,
+      'You are signed in with the virtual key ', h('b', null, state.self ? keyName(state.self) : 'a virtual key'),
+      ', which sees its own batches, files and spend, and its key.'),
+    h('div', { class: 'toolbar' },
+      h('button', { class: 'primary', testid: 'sign-in-master', onclick: () => signOut(`Sign in with the master key to open the ${name} page.`) }, 'Sign in with the master key'),
+      h('a', { class: 'btn', href: '#/key' }, 'My key'))));
 }
 
 // stale reports whether the user has moved on since a page started loading.
@@ -455,8 +493,10 @@ async function guessEndpoint(file) {
 
 function newBatchDialog() {
   const err = h('div', { class: 'error-text', testid: 'new-batch-error' });
-  const bar = h('div', { class: 'bar big' }, h('div', { class: 'done' }));
-  const stage = h('div', { class: 'muted small' });
+  // The bar shows the upload's progress only while it runs: a refused file
+  // shows the refusal and its problems, not a full bar.
+  const bar = h('div', { class: 'bar big', testid: 'upload-bar', hidden: true }, h('div', { class: 'done' }));
+  const stage = h('div', { class: 'muted small', testid: 'upload-stage' });
   const form = h('form', { method: 'dialog' },
     h('label', null, 'JSONL file ', h('span', { class: 'hint' }, '(OpenAI batch input, one request per line)'),
       h('input', { type: 'file', name: 'file', accept: '.jsonl,.json,.txt', required: true, testid: 'batch-file' })),
@@ -477,13 +517,18 @@ function newBatchDialog() {
     if (!file) return;
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
+    let uploaded = false;
     try {
       const fd = new FormData();
       fd.append('purpose', 'batch');
       fd.append('target_model_names', form.model.value);
       fd.append('file', file, file.name);
+      stage.className = 'muted small';
       stage.textContent = 'Uploading and validating…';
+      bar.firstChild.style.width = '0%';
+      bar.hidden = false;
       const f = await upload('/v1/files', fd, (p) => (bar.firstChild.style.width = 100 * p + '%'));
+      uploaded = true;
       stage.textContent = 'Creating the batch…';
       const req = { input_file_id: f.id, completion_window: form.window.value };
       const ep = await guessEndpoint(file);
@@ -494,12 +539,26 @@ function newBatchDialog() {
       toast('Batch ' + b.id + ' created');
       location.hash = '#/batches/' + b.id;
     } catch (x) {
-      const lines = x.body && x.body.error && x.body.error.data;
-      err.replaceChildren(x.message, lines && lines.length > 1 ? h('ul', null, lines.slice(0, 5).map((l) => h('li', null, `line ${l.line}: ${l.message}`))) : '');
-      stage.textContent = '';
+      bar.hidden = true;
+      bar.firstChild.style.width = '0%';
+      stage.className = 'error-text';
+      stage.textContent = uploaded ? `The batch was not created (${file.name} was uploaded).`
+        : x.status ? `Upload refused: ${file.name} was not accepted.` : `Upload failed: ${file.name} did not reach the gateway.`;
+      err.replaceChildren(...uploadProblems(x));
       btn.disabled = false;
     }
   });
+}
+
+// uploadProblems is a refusal's message and the problems the gateway lists
+// line by line (error.data), all shown here rather than pointed to.
+function uploadProblems(x) {
+  const lines = (x.body && x.body.error && x.body.error.data) || [];
+  const msg = x.message.replace(/:?\s*see error\.data/g, '');
+  if (!lines.length) return [msg];
+  const shown = lines.slice(0, 20);
+  return [msg, h('ul', { class: 'problems' }, shown.map((l) => h('li', null, l.line ? `line ${l.line}: ${l.message}` : l.message)),
+    lines.length > shown.length ? h('li', { class: 'muted' }, `and ${lines.length - shown.length} more`) : null)];
 }
 
 const STEPS = [
@@ -637,20 +696,46 @@ async function showFailedRequests(fileID, into) {
 
 // ---------- files ----------
 
+// fileBatches maps a file id to the key's batches that use it: as input, or
+// as their output or error file (GET /v1/batches, newest first, at most 1000).
+async function fileBatches() {
+  const m = new Map();
+  const add = (id, b, as) => id && (m.get(id) || m.set(id, []).get(id)).push({ b, as });
+  let after = '';
+  for (let i = 0; i < 10; i++) {
+    const r = await api('/v1/batches?limit=100' + (after ? '&after=' + encodeURIComponent(after) : ''));
+    for (const b of r.data) {
+      add(b.input_file_id, b, 'input');
+      add(b.output_file_id, b, 'output');
+      add(b.error_file_id, b, 'errors');
+    }
+    if (!r.has_more || !r.data.length) break;
+    after = r.data[r.data.length - 1].id;
+  }
+  return m;
+}
+
 async function filesPage(main) {
   const box = h('div', { class: 'panel flush' });
   main.append(pageHead('Files', h('button', { class: 'primary', onclick: newBatchDialog }, 'New batch')), box);
   async function refresh() {
-    const list = await api('/v1/files?limit=1000');
+    const [list, uses] = await Promise.all([api('/v1/files?limit=1000'), fileBatches().catch(() => new Map())]);
     const files = list.data;
     if (!files.length) {
       box.replaceChildren(h('div', { class: 'empty' }, 'No files yet.'));
       return;
     }
+    const batchLinks = (f) => {
+      const bs = uses.get(f.id) || [];
+      if (!bs.length) return h('span', { class: 'muted' }, '—');
+      return bs.map(({ b, as }) => h('div', null, h('a', { href: '#/batches/' + encodeURIComponent(b.id), class: 'mono' }, b.id),
+        as === 'input' ? ' ' : h('span', { class: 'muted small' }, ` (${as})`), ' ', badge(b.status)));
+    };
     box.replaceChildren(h('table', { testid: 'files-table' },
-      h('thead', null, h('tr', null, h('th', null, 'File'), h('th', null, 'Name'), h('th', null, 'Purpose'), h('th', { class: 'num' }, 'Size'), h('th', null, 'Created'), h('th', null, ''))),
-      h('tbody', null, files.map((f) => h('tr', { testid: 'file-row' },
+      h('thead', null, h('tr', null, h('th', null, 'File'), h('th', null, 'Name'), h('th', null, 'Purpose'), h('th', null, 'Batches'), h('th', { class: 'num' }, 'Size'), h('th', null, 'Created'), h('th', null, ''))),
+      h('tbody', null, files.map((f) => h('tr', { testid: 'file-row', 'data-id': f.id },
         h('td', { class: 'mono' }, f.id), h('td', { class: 'wrap' }, f.filename), h('td', null, h('span', { class: 'badge' }, f.purpose)),
+        h('td', { testid: 'file-batches' }, batchLinks(f)),
         h('td', { class: 'num' }, fmtBytes(f.bytes)), h('td', { title: fmtTime(f.created_at) }, fmtAge(f.created_at)),
         h('td', { class: 'num' },
           h('button', { class: 'small', onclick: () => download(f.id, f.filename || f.id + '.jsonl') }, 'Download'), ' ',
@@ -799,10 +884,20 @@ async function keysPage(main) {
 }
 
 async function myKeyPage(main) {
-  const info = (await api('/key/info')).info;
+  // /v1/models answers for this key with the models it can really use: its
+  // own list narrowed by its user's and its team's.
+  const [ki, ml] = await Promise.all([api('/key/info'), api('/v1/models')]);
+  const info = ki.info;
   state.self = info;
+  const usable = ((ml && ml.data) || []).map((m) => m.id);
+  const own = info.models || [];
+  const narrowed = own.length !== usable.length || own.some((m) => !usable.includes(m));
   main.append(pageHead('My key'), h('div', { class: 'panel', testid: 'my-key' }, h('dl', { class: 'kv' },
-    kv('Alias', info.key_alias || '—'), kv('Key', h('code', null, info.key_name)), kv('Models', chips(info.models)),
+    kv('Alias', info.key_alias || '—'), kv('Key', h('code', null, info.key_name)),
+    kv('Models', h('div', { testid: 'my-key-models' },
+      usable.length ? usable.map((m) => h('span', { class: 'chip' }, m)) : h('span', { class: 'muted' }, 'none'),
+      h('div', { class: 'muted small' }, 'the models this key can use: its own list, narrowed by its user\'s and its team\'s'))),
+    narrowed ? kv('Key\'s own list', chips(own)) : null,
     kv('User', info.user_id || '—'), kv('Team', info.team_id || '—'),
     kv('Spend / budget', budget(info.spend, info.max_budget)),
     kv('Budget resets', info.budget_reset_at ? fmtTime(info.budget_reset_at) : '—'),
