@@ -323,6 +323,8 @@ try {
   assert.ok((await page.getByTestId('chart-spend-group').textContent()).includes('no team'), 'the master key batch has no team');
   await page.locator('[data-testid=group-by] button[data-value=key]').click();
   await until('the key chart', async () => (await page.getByTestId('chart-spend-group').textContent()).includes('research-pipeline'), 5000);
+  // The master key's logs name its SHA-256 (as LiteLLM's): shown as the master key.
+  assert.ok((await page.getByTestId('chart-spend-group').textContent()).includes('master key'), 'the master key batch is the master key\'s');
   await shot(page, 'spend');
   log('spend charts drawn');
 

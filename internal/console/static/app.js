@@ -194,9 +194,11 @@ async function allKeys() {
 }
 const keyName = (k) => k.key_alias || k.key_name;
 
-// Owners (of batches and spend logs) name their key by its key_id.
+// Owners (of batches and spend logs) name their key by its key_id. The
+// master key's spend logs name its SHA-256, as LiteLLM's do (key IDs are
+// "key-…", never 64 hex digits); its batches name no key.
 function ownerName(keyID) {
-  if (!keyID) return 'master key';
+  if (!keyID || /^[0-9a-f]{64}$/.test(keyID)) return 'master key';
   if (state.self && state.self.key_id === keyID) return keyName(state.self) + ' (you)';
   return state.keyNames.get(keyID) || keyID.slice(0, 10) + '…';
 }
