@@ -88,8 +88,8 @@ func (q Quotas) MaxBytesPerPart() int64 { return min(q.MaxBytesPerFile, q.MaxByt
 // ModelInfo is what /model_group/info reports of the deployment beyond
 // what batchgate derives (nil: not configured).
 type ModelInfo struct {
-	ID   string // model_info.id as configured ("" when not)
-	Mode string // model_info.mode as configured ("" when not)
+	ID                                                         string // model_info.id as configured ("" when not)
+	Mode                                                       string // model_info.mode as configured ("" when not)
 	MaxInputTokens, MaxOutputTokens                            *int
 	InputCostPerToken, OutputCostPerToken                      *float64
 	SupportsVision, SupportsFunctionCalling, SupportsReasoning *bool
