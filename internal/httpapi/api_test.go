@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"github.com/batchgate/batchgate"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -18,7 +20,9 @@ import (
 	"github.com/batchgate/batchgate/internal/gateway"
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
+	"github.com/batchgate/batchgate/internal/postgres"
 	"github.com/batchgate/batchgate/internal/sqlite"
+	"github.com/batchgate/batchgate/internal/testenv"
 )
 
 const master = "sk-master-test"
@@ -60,6 +64,44 @@ type envOptions struct {
 	reconcile time.Duration          // the background reconciler's interval; 0: none
 	configure func(*gateway.Gateway) // runs before the server starts
 	log       slog.Handler           // where the gateway and server log; nil: nowhere
+	db        string                 // the store: "sqlite" (also "") or "postgres"
+}
+
+// stores are the stores a test that must pass on both runs on.
+var stores = []string{"sqlite", "postgres"}
+
+// eachStore runs test on SQLite and on PostgreSQL, as subtests.
+func eachStore(t *testing.T, test func(t *testing.T, db string)) {
+	for _, db := range stores {
+		t.Run(db, func(t *testing.T) { test(t, db) })
+	}
+}
+
+// openStore opens an empty store of kind db: SQLite in dir, or a fresh
+// database on the test PostgreSQL server (scripts/test.sh starts it).
+func openStore(t *testing.T, dir, db string) batchgate.Store {
+	t.Helper()
+	ctx := context.Background()
+	var (
+		store interface {
+			batchgate.Store
+			Close() error
+		}
+		err error
+	)
+	switch db {
+	case "", "sqlite":
+		store, err = sqlite.Open(ctx, dir+"/batchgate.db")
+	case "postgres":
+		store, err = postgres.Open(ctx, testenv.FreshPostgres(t))
+	default:
+		t.Fatalf("no store %q", db)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }
 
 // startEnv starts the embedded local stack (in-process S3 and emulator), a
@@ -78,11 +120,7 @@ func startEnv(t *testing.T, o envOptions) (*env, *local.Env) {
 		t.Fatal(err)
 	}
 	t.Cleanup(le.Close)
-	store, err := sqlite.Open(ctx, dir+"/batchgate.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t, dir, o.db)
 	deps, _, err := deploy.All(ctx, le.Config.ModelList)
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,6 @@ import (
 	"github.com/batchgate/batchgate/internal/httpapi"
 	"github.com/batchgate/batchgate/internal/local"
 	"github.com/batchgate/batchgate/internal/metrics"
-	"github.com/batchgate/batchgate/internal/sqlite"
 )
 
 // groupEnv is a gateway whose model is a group of two deployments: east
@@ -33,7 +32,7 @@ type groupEnv struct {
 
 // startGroupEnv starts the group; westFirst lists west first in
 // model_list; maxJobs is each deployment's batch_max_concurrent_jobs.
-func startGroupEnv(t *testing.T, westFirst bool, maxJobs int) *groupEnv {
+func startGroupEnv(t *testing.T, db string, westFirst bool, maxJobs int) *groupEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -60,11 +59,7 @@ func startGroupEnv(t *testing.T, westFirst bool, maxJobs int) *groupEnv {
 	if westFirst {
 		models = []config.Model{w, east}
 	}
-	store, err := sqlite.Open(ctx, dir+"/batchgate.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := openStore(t, dir, db)
 	deps, _, err := deploy.All(ctx, models)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +120,11 @@ func regionOf(arn string) string {
 // name, each with one job slot, run two batches at once, one job on each
 // emulator; /model_group/info shows each deployment's slot in use.
 func TestModelGroupRunsBatchesOnEachDeployment(t *testing.T) {
-	g := startGroupEnv(t, false, 1)
+	eachStore(t, testModelGroupRunsBatchesOnEachDeployment)
+}
+
+func testModelGroupRunsBatchesOnEachDeployment(t *testing.T, db string) {
+	g := startGroupEnv(t, db, false, 1)
 	hold := bedrocksim.Faults{HoldScheduled: true} // the jobs stay running until released
 	g.east.SetFaults(hold)
 	g.west.SetFaults(hold)
@@ -179,7 +178,11 @@ func TestModelGroupRunsBatchesOnEachDeployment(t *testing.T) {
 // AccessDenied is set aside; the batch runs on the other, and so do the
 // next ones while it stays aside.
 func TestModelGroupSkipsRefusingDeployment(t *testing.T) {
-	g := startGroupEnv(t, true, 5) // west is tried first
+	eachStore(t, testModelGroupSkipsRefusingDeployment)
+}
+
+func testModelGroupSkipsRefusingDeployment(t *testing.T, db string) {
+	g := startGroupEnv(t, db, true, 5) // west is tried first
 	if err := g.west.InjectError(bedrocksim.OpCreateModelInvocationJob, bedrocksim.AccessDeniedException, "not authorized to perform: iam:PassRole"); err != nil {
 		t.Fatal(err)
 	}

@@ -108,8 +108,10 @@ const onDemandIn, onDemandOut = 3e-6, 15e-6
 // TestOnDemandSmallBatch: the embedded default runs a 2-request batch (below
 // Bedrock's 100) through the runtime API: OpenAI-form output, progress in
 // request_counts, cost at on-demand prices and a spend log that says so.
-func TestOnDemandSmallBatch(t *testing.T) {
-	e, le := startEnv(t, envOptions{local: local.Options{StepDelay: 10 * time.Millisecond}, reconcile: 20 * time.Millisecond})
+func TestOnDemandSmallBatch(t *testing.T) { eachStore(t, testOnDemandSmallBatch) }
+
+func testOnDemandSmallBatch(t *testing.T, db string) {
+	e, le := startEnv(t, envOptions{local: local.Options{StepDelay: 10 * time.Millisecond}, reconcile: 20 * time.Millisecond, db: db})
 	key := e.key(model)
 	fileID := e.uploadOK(key, lines(2, model))
 	b := e.createBatch(key, fileID)
@@ -276,7 +278,9 @@ func (s *stopAfter) Invoke(ctx context.Context, modelID string, converse bool, b
 // requests; a second gateway on the same store and S3 takes the batch over
 // once the first one's lease has expired, runs only the two requests left,
 // and bills the batch once.
-func TestOnDemandResumesAfterRestart(t *testing.T) {
+func TestOnDemandResumesAfterRestart(t *testing.T) { eachStore(t, testOnDemandResumesAfterRestart) }
+
+func testOnDemandResumesAfterRestart(t *testing.T, db string) {
 	one := 1
 	ctx1, stop1 := context.WithCancel(context.Background())
 	defer stop1()
@@ -284,7 +288,7 @@ func TestOnDemandResumesAfterRestart(t *testing.T) {
 		d := gw.Deployments[model]
 		d.OnDemandConcurrency = one
 		d.Runtime = &stopAfter{next: d.Runtime, n: 1, cancel: stop1}
-	}})
+	}, db: db})
 	key := e.key(model)
 	b := e.createBatch(key, e.uploadOK(key, lines(3, model)))
 	if _, err := e.gw.Reconcile(ctx1); err == nil {
