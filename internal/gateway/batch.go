@@ -366,7 +366,7 @@ func (g *Gateway) Refresh(ctx context.Context, b *batchgate.Batch) error {
 	if jobs, err := g.Store.FindBatchJobs(ctx, b.ID); err != nil {
 		return err
 	} else if len(jobs) > 1 {
-		return g.refreshJobs(ctx, d, b, jobs)
+		return g.refreshJobs(ctx, g.deploymentOf(d, b.Deployment), b, jobs)
 	}
 	if b.JobARN == "" {
 		if b.Status == batchgate.StatusCancelling {

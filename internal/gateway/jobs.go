@@ -46,8 +46,13 @@ func (g *Gateway) saveJobs(ctx context.Context, b *batchgate.Batch, f *batchgate
 // submitJobs creates the jobs of a split batch that Bedrock does not have
 // yet, in order, while the concurrent-job quota has room. Each created job
 // is stored at once; the batch mirrors job 0. A refusal by Bedrock fails the
-// batch (and stops its other jobs).
+// batch (and stops its other jobs), unless no job exists yet and another
+// deployment of the model group may take it (placeJobs).
 func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, hours int32, jobs []batchgate.BatchJob) error {
+	d, err := g.placeJobs(ctx, d, b, f, jobs)
+	if err != nil {
+		return err
+	}
 	defer g.submitLock(d)() // held until the created jobs are stored
 	slots, err := g.jobSlots(ctx, d)
 	if err != nil {
@@ -65,13 +70,19 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 		}
 		spec := bedrock.JobSpec{
 			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: d.RoleARN, ModelID: d.ModelID(),
-			InputURI: "s3://" + f.Bucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
+			InputURI: "s3://" + d.InputBucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
 			TimeoutHours: hours, InvocationType: d.InvocationType,
 			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
 		}
 		arn, err := d.Jobs.Create(ctx, spec)
 		if err != nil {
 			arn, err = g.adoptJob(ctx, d, b.ID, spec, err)
+		}
+		if bedrock.Permanent(err) && !started(jobs) && g.otherDeploymentFree(d) {
+			// Nothing runs yet: the next pass places the batch on another
+			// deployment of the group.
+			g.setAside(d, err)
+			return &queuedError{err}
 		}
 		if bedrock.Permanent(err) {
 			err = g.refused(ctx, b, err) // AWS's message may name the role, account or bucket: log it, not show it
@@ -93,6 +104,7 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 			break
 		}
 		crash.At(crash.AfterAWSCreate)
+		g.clearAside(d)
 		now := g.now()
 		j.JobARN, j.JobStatus, j.SubmittedAt = arn, "Submitted", &now
 		slots--
@@ -112,6 +124,77 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 		return &queuedError{pending}
 	}
 	return nil
+}
+
+// placeJobs returns the deployment a split batch's jobs run on. They all
+// run on one deployment of the model group, so that their outputs merge
+// under the batch's one output prefix. While none exists yet, the batch is
+// placed (again) on the deployment with the most free job slots (the one
+// it was placed on first, while it has one), its parts copied inside S3 to
+// that deployment's bucket when needed, and the placement stored before
+// any job is created; once one exists, the batch stays where it runs.
+func (g *Gateway) placeJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, jobs []batchgate.BatchJob) (*Deployment, error) {
+	grp := g.Group(d.Name())
+	if len(grp) < 2 {
+		return d, nil
+	}
+	primary := grp[0]
+	if started(jobs) {
+		return g.deploymentOf(primary, b.Deployment), nil
+	}
+	cands, _, err := g.candidates(ctx, primary, b.Deployment)
+	if err != nil {
+		return nil, &queuedError{err}
+	}
+	if len(cands) == 0 {
+		return nil, &queuedError{errQueued(primary)}
+	}
+	c := cands[0]
+	for _, j := range jobs {
+		if err := g.stageInput(ctx, f, j.InputKey, c); err != nil {
+			return nil, &queuedError{err}
+		}
+	}
+	var moved []batchgate.BatchJob
+	for i := range jobs {
+		if jobs[i].Deployment != c.ID {
+			jobs[i].Deployment = c.ID
+			moved = append(moved, jobs[i])
+		}
+	}
+	if len(moved) > 0 {
+		if err := g.Store.SaveBatchJobs(context.WithoutCancel(ctx), b.ID, moved); err != nil {
+			return nil, err
+		}
+	}
+	if prefix := c.outputURI(b.ID); b.Deployment != c.ID || b.OutputPrefix != prefix {
+		b.Deployment, b.OutputPrefix, b.UpdatedAt = c.ID, prefix, g.now()
+		if err := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// started reports whether any job of a split batch has been created.
+func started(jobs []batchgate.BatchJob) bool {
+	for _, j := range jobs {
+		if j.JobARN != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// otherDeploymentFree reports whether d's model group has another
+// deployment that is not set aside.
+func (g *Gateway) otherDeploymentFree(d *Deployment) bool {
+	for _, o := range g.Group(d.Name()) {
+		if o.ID != d.ID && g.asideUntil(o).IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // refreshJobs is Refresh for a batch split over several jobs: it submits

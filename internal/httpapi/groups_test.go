@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"github.com/batchgate/batchgate"
+
 	"context"
 	"io"
 	"log/slog"
@@ -32,7 +34,8 @@ type groupEnv struct {
 
 // startGroupEnv starts the group; westFirst lists west first in
 // model_list; maxJobs is each deployment's batch_max_concurrent_jobs.
-func startGroupEnv(t *testing.T, db string, westFirst bool, maxJobs int) *groupEnv {
+// edit, if given, changes both deployments' model_list entries.
+func startGroupEnv(t *testing.T, db string, westFirst bool, maxJobs int, edit ...func(*config.Model)) *groupEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -53,6 +56,9 @@ func startGroupEnv(t *testing.T, db string, westFirst bool, maxJobs int) *groupE
 
 	east := le.Config.ModelList[0]
 	east.ModelInfo.BatchMaxConcurrentJobs = &maxJobs
+	for _, e := range edit {
+		e(&east)
+	}
 	w := east
 	w.LiteLLMParams.AWSRegionName, w.LiteLLMParams.BedrockEndpointURL, w.LiteLLMParams.S3BucketName = "us-west-2", westSrv.URL, "batchgate-west"
 	models := []config.Model{east, w}
@@ -200,5 +206,49 @@ func testModelGroupSkipsRefusingDeployment(t *testing.T, db string) {
 	}
 	if d := deps["us-east-1"]; d.SetAsideUntil != nil {
 		t.Errorf("east = %+v, want in use", d)
+	}
+}
+
+// TestModelGroupPlacesSplitBatch: the jobs of a batch split over several
+// jobs run on one deployment of the group, one with free slots: with
+// east's slots taken, both jobs of a split batch run in us-west-2 (their
+// input copied to west's bucket), and the merged output has every request.
+func TestModelGroupPlacesSplitBatch(t *testing.T) { eachStore(t, testModelGroupPlacesSplitBatch) }
+
+func testModelGroupPlacesSplitBatch(t *testing.T, db string) {
+	two := 2
+	g := startGroupEnv(t, db, false, 2, func(m *config.Model) { m.ModelInfo.BatchMaxRecordsPerJob = &two })
+	g.east.SetFaults(bedrocksim.Faults{HoldScheduled: true})
+	t.Cleanup(func() { g.east.SetFaults(bedrocksim.Faults{}) })
+	key := g.key(model)
+	// Two one-job batches take east's two slots (east is first, and a
+	// batch stays on the deployment it was placed on while it has a slot).
+	for range 2 {
+		b := g.createBatch(key, g.uploadOK(key, lines(2, model)))
+		b = g.waitBatch(key, b.ID, func(b batchObj) bool { return b.Bedrock != nil && b.Bedrock.JobARN != "" })
+		if r := regionOf(b.Bedrock.JobARN); r != "us-east-1" {
+			t.Fatalf("one-job batch ran in %s, want us-east-1", r)
+		}
+	}
+	split := g.createBatch(key, g.uploadOK(key, lines(4, model)))
+	b := g.waitBatch(key, split.ID, func(b batchObj) bool { return batchgate.Terminal(b.Status) })
+	if b.Status != "completed" || b.RequestCounts.Total != 4 || b.RequestCounts.Completed != 4 || b.OutputFileID == nil {
+		t.Fatalf("split batch = %+v", b)
+	}
+	jobs, err := g.gw.Store.FindBatchJobs(t.Context(), split.ID)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("jobs of the split batch: %d, %v; want 2", len(jobs), err)
+	}
+	for _, j := range jobs {
+		if r := regionOf(j.JobARN); r != "us-west-2" || !strings.Contains(j.InputKey, split.InputFileID) {
+			t.Errorf("job %d ran in %s (input %s), want us-west-2", j.Index, r, j.InputKey)
+		}
+	}
+	if b.Bedrock == nil || !strings.Contains(b.Bedrock.OutputS3URI, "batchgate-west") {
+		t.Errorf("output of the split batch: %+v, want west's bucket", b.Bedrock)
+	}
+	out := g.do(key, "GET", "/v1/files/"+*b.OutputFileID+"/content", "", nil)
+	if out.status != 200 || strings.Count(string(out.body), `"chat.completion"`) != 4 {
+		t.Errorf("merged output: %d %s", out.status, out.body)
 	}
 }
