@@ -29,7 +29,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs.SetOutput(stderr)
 	setUsage(fs, stderr, "batchgate demo [--requests 120] [--step-delay 1s] [--keep]",
 		"run the developer flow end to end against a throwaway local gateway (no AWS needed)", nil)
-	n := fs.Int("requests", 120, "requests in the sample batch (Bedrock needs at least 100)")
+	n := fs.Int("requests", 120, "requests in the sample batch (below 100, Bedrock's batch minimum, it runs on demand)")
 	stepDelay := fs.Duration("step-delay", time.Second, "the emulator's delay per job state")
 	keep := fs.Bool("keep", false, "keep the data directory and the gateway's log (else both are deleted on exit)")
 	if err := fs.Parse(args); err != nil {
