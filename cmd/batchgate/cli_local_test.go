@@ -326,4 +326,19 @@ func TestDemo_PipedOutput(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^   in_progress ([1-9]\d?|1[01]\d)/120$`).MatchString(s) {
 		t.Errorf("no in-progress count between 0 and 120:\n%s", s)
 	}
+	if !strings.Contains(s, "Billed at batch prices") {
+		t.Errorf("120 requests are not billed at batch prices:\n%s", s)
+	}
+}
+
+// TestDemo_SmallBatchOnDemand: below Bedrock's batch minimum the demo's
+// batch runs on demand, and the demo says it is billed at on-demand prices.
+func TestDemo_SmallBatchOnDemand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := runDemo(context.Background(), []string{"--requests", "3"}, func(string) string { return "" }, &out, &errb); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errb.String())
+	}
+	if s := out.String(); !strings.Contains(s, "   completed 3/3\n") || !strings.Contains(s, "Billed at on-demand prices") {
+		t.Errorf("a 3-request demo:\n%s", s)
+	}
 }

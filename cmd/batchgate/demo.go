@@ -193,7 +193,11 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	first, _, _ := strings.Cut(raw.String(), "\n")
 	say("   with custom-llm-provider: bedrock, the raw Bedrock lines: %s", clip(first, 110))
 	if batch.Usage != nil {
-		say("\n7. Billed at batch prices: %d input + %d output tokens", batch.Usage.InputTokens, batch.Usage.OutputTokens)
+		prices := "batch prices"
+		if batch.Bedrock != nil && batch.Bedrock.Mode == "on_demand" {
+			prices = "on-demand prices (below Bedrock's batch minimum, it ran through the runtime API)"
+		}
+		say("\n7. Billed at %s: %d input + %d output tokens", prices, batch.Usage.InputTokens, batch.Usage.OutputTokens)
 	}
 	var info struct {
 		Info struct {
@@ -218,6 +222,9 @@ type demoBatch struct {
 		InputTokens  int64 `json:"input_tokens"`
 		OutputTokens int64 `json:"output_tokens"`
 	} `json:"usage"`
+	Bedrock *struct {
+		Mode string `json:"mode"` // "on_demand": run through the runtime API
+	} `json:"bedrock"`
 }
 
 func terminal(s string) bool {
