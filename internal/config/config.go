@@ -429,7 +429,8 @@ var (
 
 // validate checks every field batchgate uses, naming the field on failure.
 func (c *Config) validate(refs map[string]string) error {
-	seen := map[string]Model{} // model_name -> its first deployment
+	seen := map[string]Model{}  // model_name -> its first deployment
+	ids := map[[2]string]bool{} // {model_name, model_info.id} of the deployments so far
 	batch := 0
 	var skipped error // why the first bedrock/ model left out cannot serve batches
 	for i, m := range c.ModelList {
@@ -482,10 +483,13 @@ func (c *Config) validate(refs map[string]string) error {
 		// A model_name listed again is another deployment of its group (as
 		// in LiteLLM). A group's files are translated once, for its first
 		// deployment: the others must take the same requests.
-		if first, ok := seen[m.ModelName]; ok {
-			if m.ModelInfo.ID != "" && m.ModelInfo.ID == first.ModelInfo.ID {
-				return &Error{Field: at + ".model_info.id", Message: fmt.Sprintf("%q is the id of an earlier deployment of %q: each deployment of a group needs its own", first.ModelInfo.ID, m.ModelName)}
+		if id := m.ModelInfo.ID; id != "" {
+			if ids[[2]string{m.ModelName, id}] {
+				return &Error{Field: at + ".model_info.id", Message: fmt.Sprintf("%q is the id of an earlier deployment of %q: each deployment of a group needs its own", id, m.ModelName)}
 			}
+			ids[[2]string{m.ModelName, id}] = true
+		}
+		if first, ok := seen[m.ModelName]; ok {
 			if err := sameTranslation(first, m); err != "" {
 				return &Error{Field: at + ".litellm_params.model", Message: err + ": the deployments of one model_name must share a model family and invocation type (give this one another model_name)"}
 			}

@@ -195,3 +195,25 @@ func TestModelGroup(t *testing.T) {
 		t.Errorf("group = %+v", ms)
 	}
 }
+
+// Each deployment of a group needs its own model_info.id: a repeat of any
+// earlier one (not only the first's) is refused, naming the entry.
+func TestModelGroupDuplicateID(t *testing.T) {
+	entry := func(id, region string) string {
+		return `  - model_name: claude
+    litellm_params:
+      model: bedrock/anthropic.claude-3-5-haiku-20241022-v1:0
+      aws_region_name: ` + region + `
+      s3_bucket_name: b-` + region + `
+      aws_batch_role_arn: arn:aws:iam::123456789012:role/r
+    model_info: {id: ` + id + `}
+`
+	}
+	_, err := Parse(strings.NewReader("model_list:\n"+entry("a", "us-east-1")+entry("b", "us-west-2")+entry("b", "eu-west-1")), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "model_list[2].model_info.id") {
+		t.Errorf("a third deployment repeating the second's id: %v", err)
+	}
+	if _, err := Parse(strings.NewReader("model_list:\n"+entry("a", "us-east-1")+entry("b", "us-west-2")+entry("c", "eu-west-1")), env(nil)); err != nil {
+		t.Errorf("distinct ids: %v", err)
+	}
+}

@@ -245,7 +245,7 @@ func (g *Gateway) submitOn(ctx context.Context, d *Deployment, b *batchgate.Batc
 	}
 	spec := bedrock.JobSpec{
 		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: d.RoleARN, ModelID: d.ModelID(),
-		InputURI: "s3://" + d.InputBucket + "/" + f.Key, OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
+		InputURI: "s3://" + d.InputBucket + "/" + g.stagedKey(f, f.Key, d), OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
 		TimeoutHours: hours, InvocationType: d.InvocationType,
 		Tags: map[string]string{"batchgate-batch-id": b.ID},
 	}

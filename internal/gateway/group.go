@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/batchgate/batchgate"
@@ -94,7 +95,8 @@ func (g *Gateway) asideUntil(d *Deployment) time.Time {
 // to, best first: the one the batch was placed on (cur) while it has a
 // slot, so that a retry after a lost response reuses its token there; then
 // the others not set aside, most free slots first (config order on ties).
-// skipped reports whether a deployment was left out for its backoff.
+// skipped reports whether a deployment was left out, set aside or full:
+// it may take the batch later.
 func (g *Gateway) candidates(ctx context.Context, primary *Deployment, cur string) (out []*Deployment, skipped bool, err error) {
 	grp := g.Group(primary.Name())
 	running, err := g.runningJobs(ctx, primary)
@@ -110,6 +112,8 @@ func (g *Gateway) candidates(ctx context.Context, primary *Deployment, cur strin
 		if n := slotsOf(d, primary, running); n > 0 {
 			free[d.ID] = n
 			out = append(out, d)
+		} else {
+			skipped = true // full now: it may take the batch later
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -153,7 +157,17 @@ func (g *Gateway) stageInput(ctx context.Context, f *batchgate.File, key string,
 	if !ok {
 		return fmt.Errorf("deployment %s cannot copy the input to its bucket %s", d.ID, d.InputBucket)
 	}
-	return c.Copy(ctx, f.Bucket, key, d.InputBucket, key, d.KMSKeyID)
+	return c.Copy(ctx, f.Bucket, key, d.InputBucket, g.stagedKey(f, key, d), d.KMSKeyID)
+}
+
+// stagedKey is where d's jobs read the input object key of file f: key
+// itself in the upload's bucket, else the same object under d's own prefix
+// in d's bucket, where d's sweeps of stale objects look.
+func (g *Gateway) stagedKey(f *batchgate.File, key string, d *Deployment) string {
+	if d.InputBucket == f.Bucket {
+		return key
+	}
+	return d.InputPrefix + strings.TrimPrefix(key, g.Group(d.Name())[0].InputPrefix)
 }
 
 // DeploymentStatus is one deployment of a model group, for

@@ -70,7 +70,7 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 		}
 		spec := bedrock.JobSpec{
 			Name: j.JobName, ClientToken: j.ClientToken, RoleARN: d.RoleARN, ModelID: d.ModelID(),
-			InputURI: "s3://" + d.InputBucket + "/" + j.InputKey, OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
+			InputURI: "s3://" + d.InputBucket + "/" + g.stagedKey(f, j.InputKey, d), OutputURI: b.OutputPrefix, KMSKeyID: d.KMSKeyID,
 			TimeoutHours: hours, InvocationType: d.InvocationType,
 			Tags: map[string]string{"batchgate-batch-id": b.ID, "batchgate-job-index": fmt.Sprint(i)},
 		}

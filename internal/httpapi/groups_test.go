@@ -30,6 +30,7 @@ import (
 type groupEnv struct {
 	*env
 	east, west *bedrocksim.Server
+	s3         *s3.Client // both deployments' S3
 }
 
 // startGroupEnv starts the group; westFirst lists west first in
@@ -60,7 +61,9 @@ func startGroupEnv(t *testing.T, db string, westFirst bool, maxJobs int, edit ..
 		e(&east)
 	}
 	w := east
+	// West keeps batchgate's objects under a prefix of its bucket.
 	w.LiteLLMParams.AWSRegionName, w.LiteLLMParams.BedrockEndpointURL, w.LiteLLMParams.S3BucketName = "us-west-2", westSrv.URL, "batchgate-west"
+	w.LiteLLMParams.S3KeyPrefix = "west/" // as s3_bucket_name: batchgate-west/west gives
 	models := []config.Model{east, w}
 	if westFirst {
 		models = []config.Model{w, east}
@@ -84,7 +87,7 @@ func startGroupEnv(t *testing.T, db string, westFirst bool, maxJobs int, edit ..
 	}, log)
 	srv := httptest.NewServer((&httpapi.Server{Gateway: gw, MasterKey: master, Log: log, Version: "test", MaxUploadBytes: 1 << 20, Metrics: m.Handler()}).Handler())
 	t.Cleanup(srv.Close)
-	return &groupEnv{env: &env{t: t, url: srv.URL, gw: gw, dir: dir}, east: le.Sim(), west: west}
+	return &groupEnv{env: &env{t: t, url: srv.URL, gw: gw, dir: dir}, east: le.Sim(), west: west, s3: s3c}
 }
 
 type groupDeployment struct {
@@ -244,8 +247,26 @@ func testModelGroupPlacesSplitBatch(t *testing.T, db string) {
 			t.Errorf("job %d ran in %s (input %s), want us-west-2", j.Index, r, j.InputKey)
 		}
 	}
-	if b.Bedrock == nil || !strings.Contains(b.Bedrock.OutputS3URI, "batchgate-west") {
-		t.Errorf("output of the split batch: %+v, want west's bucket", b.Bedrock)
+	if b.Bedrock == nil || !strings.HasPrefix(b.Bedrock.OutputS3URI, "s3://batchgate-west/west/batchgate/output/") {
+		t.Errorf("output of the split batch: %+v, want under west's bucket and prefix", b.Bedrock)
+	}
+	// The parts were copied under west's prefix, where its sweeps look.
+	list, err := g.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String("batchgate-west")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var staged int
+	for _, o := range list.Contents {
+		k := aws.ToString(o.Key)
+		if strings.Contains(k, split.InputFileID) && !strings.Contains(k, "/output/") {
+			if !strings.HasPrefix(k, "west/batchgate/input/") {
+				t.Errorf("input copied to %s, want under west/batchgate/input/", k)
+			}
+			staged++
+		}
+	}
+	if staged != 2 {
+		t.Errorf("%d parts copied to west's bucket, want 2", staged)
 	}
 	out := g.do(key, "GET", "/v1/files/"+*b.OutputFileID+"/content", "", nil)
 	if out.status != 200 || strings.Count(string(out.body), `"chat.completion"`) != 4 {
