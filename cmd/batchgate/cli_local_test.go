@@ -147,6 +147,14 @@ func TestClient_LocalGateway(t *testing.T) {
 	if out := run(admin, "spend", "logs", "--user-id", "alice"); !strings.Contains(out, b.ID) || !strings.Contains(out, "total") {
 		t.Errorf("spend logs:\n%s", out)
 	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	if out := run(admin, "spend", "logs", "--start-date", today, "--end-date", today); !strings.Contains(out, b.ID) {
+		t.Errorf("spend logs of today:\n%s", out)
+	}
+	if out := run(admin, "spend", "logs", "--start-date", yesterday, "--end-date", today, "--daily"); !regexp.MustCompile(`(?m)^` + yesterday + `\s+\$0\.000000\n` + today + `\s+\$0\.\d*[1-9]`).MatchString(out) {
+		t.Errorf("daily spend of yesterday and today:\n%s", out)
+	}
 
 	// A wrong key in the data directory is named in the 401.
 	other := t.TempDir()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strconv"
+	"errors"
 	"context"
 	"encoding/json"
 	"flag"
@@ -405,14 +407,24 @@ func spendLogs(ctx context.Context, c *cli, args []string) error {
 	userID := c.fs.String("user-id", "", "only this user's logs")
 	teamID := c.fs.String("team-id", "", "only this team's logs")
 	batch := c.fs.String("batch", "", "only this batch's log (request_id)")
+	from := c.fs.String("start-date", "", "only logs from this day on, `YYYY-MM-DD` (UTC)")
+	until := c.fs.String("end-date", "", "only logs up to this day, included, `YYYY-MM-DD` (UTC)")
+	daily := c.fs.Bool("daily", false, "one line per day from --start-date to --end-date (both needed)")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return err
 	}
+	if *daily && (*from == "" || *until == "") {
+		return errors.New("--daily needs --start-date and --end-date")
+	}
 	q := url.Values{}
-	for name, v := range map[string]string{"api_key": *key, "user_id": *userID, "team_id": *teamID, "request_id": *batch} {
+	for name, v := range map[string]string{"api_key": *key, "user_id": *userID, "team_id": *teamID, "request_id": *batch,
+		"start_date": *from, "end_date": *until} {
 		if v != "" {
 			q.Set(name, v)
 		}
+	}
+	if *from != "" && *until != "" {
+		q.Set("summarize", strconv.FormatBool(*daily)) // the API's default with both dates is the daily sums
 	}
 	path := "/spend/logs"
 	if len(q) > 0 {
@@ -425,6 +437,18 @@ func spendLogs(ctx context.Context, c *cli, args []string) error {
 	}
 	if c.json {
 		return c.printJSON(raw)
+	}
+	if *daily {
+		tw := c.table()
+		fmt.Fprintln(tw, "DAY\tSPEND")
+		var total float64
+		for _, d := range logs {
+			spend, _ := d["spend"].(float64)
+			total += spend
+			fmt.Fprintf(tw, "%s\t$%.6f\n", field(d, "startTime"), spend)
+		}
+		fmt.Fprintf(tw, "total\t$%.6f\n", total)
+		return tw.Flush()
 	}
 	if len(logs) == 0 {
 		c.note("no spend logs (a batch is billed when it ends)")

@@ -262,7 +262,7 @@ func filesContent(ctx context.Context, c *cli, args []string) error {
 	region := c.fs.String("region", "", "s3://: the bucket's region (default: AWS_REGION / the profile's)")
 	profile := c.fs.String("profile", "", "s3://: AWS shared config profile (default: AWS_PROFILE)")
 	endpoint := c.fs.String("endpoint-url", "", "s3://: S3 endpoint override (default: AWS_ENDPOINT_URL_S3)")
-	bucket := c.fs.String("bucket", "", "an output_file_id read directly: the output bucket of the batch's model (bucket or bucket/prefix; default: AWS_S3_OUTPUT_BUCKET_NAME, AWS_S3_BUCKET_NAME)")
+	bucket := c.fs.String("bucket", "", "an output_file_id read directly: the output bucket of the batch's model (bucket or bucket/prefix); without it an id is read through the gateway")
 	modelID := c.fs.String("model-id", "", "s3:// --openai: the job's Bedrock model id (default: recognised from the records)")
 	model := c.fs.String("model", "", "s3:// --openai: the model name in the OpenAI lines (default: --model-id)")
 	c.progressFlag()

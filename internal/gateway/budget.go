@@ -106,7 +106,7 @@ func (g *Gateway) checkBudgets(ctx context.Context, c Caller, cost float64) erro
 		}
 		if total := b.Spend + reserved + cost; total > *b.MaxBudget {
 			return &batchgate.Error{Code: batchgate.EBUDGET, Message: fmt.Sprintf(
-				"Budget exceeded for %s %s: spent $%.6f, $%.6f reserved by running batches, and this batch may cost up to $%.6f (input tokens plus every request's max_tokens at batch prices); max_budget is $%.6f.",
+				"Budget exceeded for %s %s: spent $%.6f, $%.6f reserved by running batches, and this batch may cost up to $%.6f (input tokens plus every request's max_tokens, at the prices it runs at); max_budget is $%.6f.",
 				kind, id, b.Spend, reserved, cost, *b.MaxBudget)}
 		}
 		return nil
