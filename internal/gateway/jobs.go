@@ -128,11 +128,13 @@ func (g *Gateway) submitJobs(ctx context.Context, d *Deployment, b *batchgate.Ba
 
 // placeJobs returns the deployment a split batch's jobs run on. They all
 // run on one deployment of the model group, so that their outputs merge
-// under the batch's one output prefix. While none exists yet, the batch is
-// placed (again) on the deployment with the most free job slots (the one
-// it was placed on first, while it has one), its parts copied inside S3 to
+// under the batch's one output prefix. The batch is placed on the
+// deployment with the most free job slots, its parts copied inside S3 to
 // that deployment's bucket when needed, and the placement stored before
-// any job is created; once one exists, the batch stays where it runs.
+// any job is created. Once placed it stays there (a create that failed
+// may still have made a job, found again by its token) unless that
+// deployment refused it and was set aside: then no job can exist, and the
+// batch is placed again.
 func (g *Gateway) placeJobs(ctx context.Context, d *Deployment, b *batchgate.Batch, f *batchgate.File, jobs []batchgate.BatchJob) (*Deployment, error) {
 	grp := g.Group(d.Name())
 	if len(grp) < 2 {
@@ -141,6 +143,11 @@ func (g *Gateway) placeJobs(ctx context.Context, d *Deployment, b *batchgate.Bat
 	primary := grp[0]
 	if started(jobs) {
 		return g.deploymentOf(primary, b.Deployment), nil
+	}
+	if placed := jobs[0].Deployment; placed != "" {
+		if p := g.deploymentOf(primary, placed); p.ID == placed && g.asideUntil(p).IsZero() {
+			return p, nil
+		}
 	}
 	cands, _, err := g.candidates(ctx, primary, b.Deployment)
 	if err != nil {
@@ -244,6 +251,7 @@ func (g *Gateway) refreshJobs(ctx context.Context, d *Deployment, b *batchgate.B
 				if bedrock.Permanent(submitErr) {
 					return nil // the batch is failed and stored
 				}
+				d = g.deploymentOf(g.Group(d.Name())[0], b.Deployment) // placeJobs may have moved it
 			}
 		}
 	}

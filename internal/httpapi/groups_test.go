@@ -2,9 +2,9 @@ package httpapi_test
 
 import (
 	"github.com/batchgate/batchgate"
+	"io"
 
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -271,5 +271,38 @@ func testModelGroupPlacesSplitBatch(t *testing.T, db string) {
 	out := g.do(key, "GET", "/v1/files/"+*b.OutputFileID+"/content", "", nil)
 	if out.status != 200 || strings.Count(string(out.body), `"chat.completion"`) != 4 {
 		t.Errorf("merged output: %d %s", out.status, out.body)
+	}
+}
+
+// TestModelGroupSplitBatchMovesAfterRefusal: a split batch whose first
+// deployment refuses its first job (so no job exists) is placed again on
+// the other deployment, where all its jobs run.
+func TestModelGroupSplitBatchMovesAfterRefusal(t *testing.T) {
+	eachStore(t, testModelGroupSplitBatchMovesAfterRefusal)
+}
+
+func testModelGroupSplitBatchMovesAfterRefusal(t *testing.T, db string) {
+	two := 2
+	g := startGroupEnv(t, db, true, 5, func(m *config.Model) { m.ModelInfo.BatchMaxRecordsPerJob = &two }) // west first
+	if err := g.west.InjectError(bedrocksim.OpCreateModelInvocationJob, bedrocksim.AccessDeniedException, "not authorized to perform: iam:PassRole"); err != nil {
+		t.Fatal(err)
+	}
+	key := g.key(model)
+	split := g.createBatch(key, g.uploadOK(key, lines(4, model)))
+	b := g.waitBatch(key, split.ID, func(b batchObj) bool { return batchgate.Terminal(b.Status) })
+	if b.Status != "completed" || b.RequestCounts.Completed != 4 {
+		t.Fatalf("split batch = %+v", b)
+	}
+	jobs, err := g.gw.Store.FindBatchJobs(t.Context(), split.ID)
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("jobs: %d, %v", len(jobs), err)
+	}
+	for _, j := range jobs {
+		if r := regionOf(j.JobARN); r != "us-east-1" {
+			t.Errorf("job %d ran in %s, want us-east-1", j.Index, r)
+		}
+	}
+	if d := g.deployments()["us-west-2"]; d.SetAsideUntil == nil {
+		t.Errorf("west = %+v, want set aside", d)
 	}
 }
