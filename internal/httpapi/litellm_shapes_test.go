@@ -33,6 +33,10 @@ var litellmVerificationToken = strings.Fields(`token key_name key_alias spend ma
 // UserInfoResponse (internal_user_endpoints.py user_info; teams are team rows).
 var (
 	litellmTeamInfoResponse = []string{"team_id", "team_info", "keys", "team_memberships"}
+	// LiteLLM_TeamTable (proxy/_types.py), the fields batchgate shows.
+	litellmTeamTable = strings.Fields(`team_id team_alias organization_id models admins members members_with_roles
+		metadata tpm_limit rpm_limit max_parallel_requests blocked max_budget spend budget_duration budget_reset_at
+		created_at updated_at`)
 	litellmTeamMembership   = []string{"user_id", "team_id", "budget_id", "spend", "total_spend", "litellm_budget_table"}
 	litellmUserInfoResponse = []string{"user_id", "user_info", "keys", "teams"}
 )
@@ -127,6 +131,13 @@ func TestLiteLLMAdminShapes(t *testing.T) {
 	json.Unmarshal(ui["teams"], &teams)
 	if len(teams) != 1 || teams[0]["team_id"] != "t-s" || teams[0]["members_with_roles"] == nil {
 		t.Errorf("/user/info teams = %s", ui["teams"])
+	}
+
+	// /team/new: LiteLLM_TeamTable's fields.
+	tn := jsonKeys(t, e.json(master, "POST", "/team/new", map[string]any{"team_id": "t-shape", "members_with_roles": []map[string]any{{"user_id": "u-s", "role": "admin"}}}).body)
+	checkShape(t, "/team/new", tn, litellmTeamTable, nil, litellmTeamTable)
+	if string(tn["admins"]) != `["u-s"]` || string(tn["members"]) != `[]` || string(tn["blocked"]) != "false" {
+		t.Errorf("/team/new admins %s, members %s, blocked %s", tn["admins"], tn["members"], tn["blocked"])
 	}
 
 	// /team/info: team_memberships.

@@ -67,12 +67,24 @@ type teamMembership struct {
 	LiteLLMBudgetTable any     `json:"litellm_budget_table"` // always null
 }
 
+// teamInfo is LiteLLM's LiteLLM_TeamTable (what /team/new, /team/info's
+// team_info and /user/info's teams show). The fields batchgate has no
+// counterpart of are there with LiteLLM's empty values: organization_id,
+// tpm_limit, rpm_limit and max_parallel_requests null (refused on teams),
+// blocked false (teams are not blocked; keys are).
 type teamInfo struct {
-	TeamID           string         `json:"team_id"`
-	TeamAlias        *string        `json:"team_alias"`
-	Models           []string       `json:"models"`
-	MembersWithRoles []member       `json:"members_with_roles"`
-	Metadata         map[string]any `json:"metadata"`
+	TeamID              string         `json:"team_id"`
+	TeamAlias           *string        `json:"team_alias"`
+	OrganizationID      *string        `json:"organization_id"`
+	Models              []string       `json:"models"`
+	Admins              []string       `json:"admins"`  // user ids of members_with_roles' admins
+	Members             []string       `json:"members"` // user ids of the other members
+	MembersWithRoles    []member       `json:"members_with_roles"`
+	Metadata            map[string]any `json:"metadata"`
+	TPMLimit            *int           `json:"tpm_limit"`
+	RPMLimit            *int           `json:"rpm_limit"`
+	MaxParallelRequests *int           `json:"max_parallel_requests"`
+	Blocked             bool           `json:"blocked"`
 	budgetInfo
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -80,9 +92,15 @@ type teamInfo struct {
 
 func newTeamInfo(t *batchgate.Team) teamInfo {
 	ti := teamInfo{TeamID: t.TeamID, TeamAlias: optional(t.TeamAlias), Models: nonNil(t.Models), MembersWithRoles: []member{},
+		Admins: []string{}, Members: []string{},
 		Metadata: t.Metadata, budgetInfo: newBudgetInfo(t.Budget), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 	for _, m := range t.Members {
 		ti.MembersWithRoles = append(ti.MembersWithRoles, member{UserID: m.UserID, Role: m.Role})
+		if m.Role == "admin" {
+			ti.Admins = append(ti.Admins, m.UserID)
+		} else {
+			ti.Members = append(ti.Members, m.UserID)
+		}
 	}
 	if ti.Metadata == nil {
 		ti.Metadata = map[string]any{}
