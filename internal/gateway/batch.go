@@ -156,8 +156,10 @@ func (g *Gateway) CreateBatch(ctx context.Context, c Caller, req CreateBatchRequ
 	b.LeaseOwner, b.LeaseUntil = g.ReplicaID, ptr(now.Add(g.LeaseTTL))
 	g.setInflight(b.ID, true)
 	defer g.setInflight(b.ID, false)
-	if err := g.saveJobs(ctx, b, f); err != nil { // a split file's jobs, stored before the batch
-		return nil, err
+	if !onDemand { // an on-demand batch runs every part's records itself
+		if err := g.saveJobs(ctx, b, f); err != nil { // a split file's jobs, stored before the batch
+			return nil, err
+		}
 	}
 	if err := g.Store.CreateBatch(ctx, b); err != nil {
 		return nil, err

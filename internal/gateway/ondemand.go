@@ -150,14 +150,30 @@ func (g *Gateway) refreshOnDemand(ctx context.Context, d *Deployment, b *batchga
 }
 
 // onDemandRecords reads the records of the input file (the translated
-// batch records the upload stored).
+// batch records the upload stored), over all its parts: a small file is
+// still split when its bytes exceed a job's limit.
 func (g *Gateway) onDemandRecords(ctx context.Context, d *Deployment, f *batchgate.File) ([]onDemandRecord, error) {
-	rc, err := d.Objects.Get(ctx, f.Bucket, f.Key)
+	keys, err := g.inputKeys(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []onDemandRecord
+	for _, key := range keys {
+		if out, err = readOnDemandRecords(ctx, d, f, key, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readOnDemandRecords appends the records of input object key to out,
+// numbered on from len(out).
+func readOnDemandRecords(ctx context.Context, d *Deployment, f *batchgate.File, key string, out []onDemandRecord) ([]onDemandRecord, error) {
+	rc, err := d.Objects.Get(ctx, f.Bucket, key)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	var out []onDemandRecord
 	br := bufio.NewReader(rc)
 	for {
 		line, err := br.ReadBytes('\n')

@@ -455,3 +455,24 @@ func TestOnDemandPassShare(t *testing.T) {
 		t.Errorf("batch after 3 passes = %+v", got)
 	}
 }
+
+// TestOnDemandSplitFile: a small file split over several parts (here by
+// records per job; by bytes in practice) runs every part's requests on
+// demand, with all its output and its cost.
+func TestOnDemandSplitFile(t *testing.T) {
+	e, le := startEnv(t, envOptions{local: local.Options{StepDelay: 10 * time.Millisecond}, reconcile: 20 * time.Millisecond,
+		configure: func(gw *gateway.Gateway) { gw.Deployments[model].Quotas.MaxRecordsPerJob = 2 }})
+	key := e.key(model)
+	b := e.createBatch(key, e.uploadOK(key, lines(6, model)))
+	b = e.waitOnDemand(key, b.ID, func(b batchObj) bool { return b.Status == "completed" })
+	if b.RequestCounts.Total != 6 || b.RequestCounts.Completed != 6 || b.OutputFileID == nil || b.Usage == nil || b.Usage.InputTokens <= 0 {
+		t.Fatalf("completed batch = %+v", b)
+	}
+	checkChatOutput(t, e.outputLines(key, *b.OutputFileID), "r1", "r2", "r3", "r4", "r5", "r6")
+	if n := len(le.Sim().RuntimeCalls()); n != 6 {
+		t.Errorf("%d runtime calls, want 6", n)
+	}
+	if s := spendOf(t, e, b.ID); s.Cost <= 0 {
+		t.Errorf("spend log = %+v, want the batch's cost", s)
+	}
+}
