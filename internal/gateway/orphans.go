@@ -49,13 +49,24 @@ func (g *Gateway) DeleteOrphanObjects(ctx context.Context) (int, error) {
 			if len(old) == 0 {
 				return nil
 			}
-			used, err := g.Store.ReferencedObjects(ctx, s.bucket, old)
+			keys := old
+			var staged map[string]string
+			if !s.results {
+				staged = g.stagedOriginals(d, old)
+				for orig := range staged {
+					keys = append(keys, orig)
+				}
+			}
+			used, err := g.Store.ReferencedObjects(ctx, s.bucket, keys)
 			if err != nil {
 				return err
 			}
 			inUse := make(map[string]bool, len(used))
 			for _, k := range used {
 				inUse[k] = true
+				if copyKey, ok := staged[k]; ok {
+					inUse[copyKey] = true // a running batch reads this copy
+				}
 			}
 			for _, k := range old {
 				if inUse[k] {
@@ -84,4 +95,22 @@ func (g *Gateway) notUploading(key string) bool {
 	id, _, _ := strings.Cut(path.Base(key), ".") // {prefix}batchgate/input/{id}[.partN].jsonl
 	_, busy := g.uploading.Load(id)
 	return !busy
+}
+
+// stagedOriginals maps the upload's key of each input copy among keys (in
+// deployment d's bucket, under its own prefix: stagedKey) to the copy's
+// key: the store knows a running batch's input by the upload's key. Nil
+// when d's copies keep the upload's key.
+func (g *Gateway) stagedOriginals(d *Deployment, keys []string) map[string]string {
+	primary := g.Group(d.Name())[0]
+	if primary.ID == d.ID || primary.InputPrefix == d.InputPrefix {
+		return nil
+	}
+	out := map[string]string{}
+	for _, k := range keys {
+		if rest, ok := strings.CutPrefix(k, d.InputPrefix); ok {
+			out[primary.InputPrefix+rest] = k
+		}
+	}
+	return out
 }

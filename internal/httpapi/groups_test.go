@@ -75,6 +75,7 @@ func startGroupEnv(t *testing.T, db string, westFirst bool, maxJobs int, edit ..
 	}
 	gw := gateway.New(store, deps, log)
 	gw.Retry = gateway.RetryPolicy{Base: time.Hour, Max: time.Hour} // a deployment set aside stays aside in the test
+	gw.StaleUploadAge = time.Millisecond                            // DeleteOrphanObjects sees every object as old
 	runReconciler(t, gw, 20*time.Millisecond)
 	m := metrics.New()
 	m.WatchDeployments(func(ctx context.Context) ([]metrics.DeploymentSlots, error) {
@@ -233,7 +234,19 @@ func testModelGroupPlacesSplitBatch(t *testing.T, db string) {
 			t.Fatalf("one-job batch ran in %s, want us-east-1", r)
 		}
 	}
+	g.west.SetFaults(bedrocksim.Faults{HoldScheduled: true})
 	split := g.createBatch(key, g.uploadOK(key, lines(4, model)))
+	g.waitBatch(key, split.ID, func(b batchObj) bool { return b.Bedrock != nil && b.Bedrock.JobARN != "" })
+	// While it runs, its input copies in west's bucket are in use: the sweep
+	// of orphaned objects keeps them.
+	time.Sleep(5 * time.Millisecond)
+	if _, err := g.gw.DeleteOrphanObjects(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := g.stagedParts(t, split.InputFileID); n != 2 {
+		t.Fatalf("%d input copies in west's bucket after the sweep, want 2", n)
+	}
+	g.west.SetFaults(bedrocksim.Faults{})
 	b := g.waitBatch(key, split.ID, func(b batchObj) bool { return batchgate.Terminal(b.Status) })
 	if b.Status != "completed" || b.RequestCounts.Total != 4 || b.RequestCounts.Completed != 4 || b.OutputFileID == nil {
 		t.Fatalf("split batch = %+v", b)
@@ -251,22 +264,8 @@ func testModelGroupPlacesSplitBatch(t *testing.T, db string) {
 		t.Errorf("output of the split batch: %+v, want under west's bucket and prefix", b.Bedrock)
 	}
 	// The parts were copied under west's prefix, where its sweeps look.
-	list, err := g.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String("batchgate-west")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var staged int
-	for _, o := range list.Contents {
-		k := aws.ToString(o.Key)
-		if strings.Contains(k, split.InputFileID) && !strings.Contains(k, "/output/") {
-			if !strings.HasPrefix(k, "west/batchgate/input/") {
-				t.Errorf("input copied to %s, want under west/batchgate/input/", k)
-			}
-			staged++
-		}
-	}
-	if staged != 2 {
-		t.Errorf("%d parts copied to west's bucket, want 2", staged)
+	if n := g.stagedParts(t, split.InputFileID); n != 2 {
+		t.Errorf("%d parts copied to west's bucket, want 2", n)
 	}
 	out := g.do(key, "GET", "/v1/files/"+*b.OutputFileID+"/content", "", nil)
 	if out.status != 200 || strings.Count(string(out.body), `"chat.completion"`) != 4 {
@@ -305,4 +304,25 @@ func testModelGroupSplitBatchMovesAfterRefusal(t *testing.T, db string) {
 	if d := g.deployments()["us-west-2"]; d.SetAsideUntil == nil {
 		t.Errorf("west = %+v, want set aside", d)
 	}
+}
+
+// stagedParts counts the input objects of file fileID in west's bucket,
+// each of which must be under west's prefix.
+func (g *groupEnv) stagedParts(t *testing.T, fileID string) int {
+	t.Helper()
+	list, err := g.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String("batchgate-west")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, o := range list.Contents {
+		k := aws.ToString(o.Key)
+		if strings.Contains(k, fileID) && !strings.Contains(k, "/output/") {
+			if !strings.HasPrefix(k, "west/batchgate/input/") {
+				t.Errorf("input copied to %s, want under west/batchgate/input/", k)
+			}
+			n++
+		}
+	}
+	return n
 }
