@@ -60,8 +60,14 @@ func (s *Server) handleHealth() http.Handler {
 				healthy = append(healthy, e)
 				continue
 			}
-			e["error"] = strings.Join(failed[i], "; ")
-			logger(ctx).Warn("health", "model", d.Name(), "error", e["error"])
+			detail := strings.Join(failed[i], "; ")
+			logger(ctx).Warn("health", "model", d.Name(), "deployment", d.ID, "error", detail)
+			e["error"] = detail
+			if !c.Admin() {
+				// The detail names endpoints, buckets and AWS's own messages
+				// (which may name the role or account): for admins only.
+				e["error"] = "the deployment's S3 buckets or Bedrock endpoint did not answer; the gateway's admin sees why in GET /health with the master key"
+			}
 			unhealthy = append(unhealthy, e)
 		}
 		return encode(w, http.StatusOK, map[string]any{

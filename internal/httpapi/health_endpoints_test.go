@@ -146,12 +146,14 @@ func TestHealthEndpoints(t *testing.T) {
 	if one.HCount != 0 || one.UCount != 1 || one.Unhealthy[0].ModelName != "no-bucket" {
 		t.Errorf("/health?model=no-bucket = %+v", one)
 	}
-	// A virtual key sees its own models, without api_base.
+	// A virtual key sees its own models, without api_base, and not what
+	// failed: that names endpoints and AWS's messages.
 	key := e.key("no-bedrock")
 	var own healthResp
 	r = e.json(key, "GET", "/health", nil)
 	r.json(t, &own)
-	if own.UCount != 1 || own.HCount != 0 || own.Unhealthy[0].ModelName != "no-bedrock" || strings.Contains(string(r.body), "api_base") {
+	if own.UCount != 1 || own.HCount != 0 || own.Unhealthy[0].ModelName != "no-bedrock" || strings.Contains(string(r.body), "api_base") ||
+		own.Unhealthy[0].Error == "" || strings.Contains(string(r.body), denied.URL) || strings.Contains(string(r.body), "ListModelInvocationJobs") {
 		t.Errorf("key's /health = %s", r.body)
 	}
 	var names []string
