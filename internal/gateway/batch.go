@@ -239,11 +239,8 @@ func (g *Gateway) submitOn(ctx context.Context, d *Deployment, b *batchgate.Batc
 	if err := g.stageInput(ctx, f, f.Key, d); err != nil {
 		return false, err
 	}
-	if prefix := d.outputURI(b.ID); b.Deployment != d.ID || b.OutputPrefix != prefix {
-		b.Deployment, b.OutputPrefix, b.UpdatedAt = d.ID, prefix, g.now()
-		if err := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); err != nil {
-			return true, err
-		}
+	if err := g.placeBatch(ctx, b, d); err != nil {
+		return true, err
 	}
 	spec := bedrock.JobSpec{
 		Name: b.JobName, ClientToken: b.ClientToken, RoleARN: d.RoleARN, ModelID: d.ModelID(),

@@ -146,7 +146,7 @@ func (g *Gateway) placeJobs(ctx context.Context, d *Deployment, b *batchgate.Bat
 	}
 	if placed := jobs[0].Deployment; placed != "" {
 		if p := g.deploymentOf(primary, placed); p.ID == placed && g.asideUntil(p).IsZero() {
-			return p, nil
+			return p, g.placeBatch(ctx, b, p)
 		}
 	}
 	cands, _, err := g.candidates(ctx, primary, b.Deployment)
@@ -162,6 +162,11 @@ func (g *Gateway) placeJobs(ctx context.Context, d *Deployment, b *batchgate.Bat
 			return nil, &queuedError{err}
 		}
 	}
+	// The batch's row first: the jobs' rows say the placement is done (a
+	// crash between the two places the batch again, before any job).
+	if err := g.placeBatch(ctx, b, c); err != nil {
+		return nil, err
+	}
 	var moved []batchgate.BatchJob
 	for i := range jobs {
 		if jobs[i].Deployment != c.ID {
@@ -174,13 +179,16 @@ func (g *Gateway) placeJobs(ctx context.Context, d *Deployment, b *batchgate.Bat
 			return nil, err
 		}
 	}
-	if prefix := c.outputURI(b.ID); b.Deployment != c.ID || b.OutputPrefix != prefix {
-		b.Deployment, b.OutputPrefix, b.UpdatedAt = c.ID, prefix, g.now()
-		if err := g.Store.UpdateBatch(context.WithoutCancel(ctx), b); err != nil {
-			return nil, err
-		}
-	}
 	return c, nil
+}
+
+// placeBatch stores that batch b's jobs run on d, with d's output prefix.
+func (g *Gateway) placeBatch(ctx context.Context, b *batchgate.Batch, d *Deployment) error {
+	if prefix := d.outputURI(b.ID); b.Deployment != d.ID || b.OutputPrefix != prefix {
+		b.Deployment, b.OutputPrefix, b.UpdatedAt = d.ID, prefix, g.now()
+		return g.Store.UpdateBatch(context.WithoutCancel(ctx), b)
+	}
+	return nil
 }
 
 // started reports whether any job of a split batch has been created.
