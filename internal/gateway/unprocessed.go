@@ -51,7 +51,10 @@ func (g *Gateway) writeUnprocessed(ctx context.Context, d *Deployment, b *batchg
 		if key == "" {
 			key = in.Key
 		}
-		if err := eachRecordID(ctx, d, in.Bucket, key, func(id string) {
+		// The upload's bucket may be another deployment's of the group (in
+		// another region): read it with that deployment's client.
+		src := g.deploymentWithBucket(g.Group(d.Name())[0], in.Bucket)
+		if err := eachRecordID(ctx, src, in.Bucket, key, func(id string) {
 			if !seen[id] {
 				bw.Write(translate.ErrorLine(id, 0, code, msg))
 				bw.WriteByte('\n')
