@@ -189,12 +189,25 @@ func (g *Gateway) submit(ctx context.Context, d *Deployment, b *batchgate.Batch,
 		return g.submitJobs(ctx, d, b, f, hours, jobs)
 	}
 	grouped := len(g.Group(d.Name())) > 1
-	cands, skipped, err := g.candidates(ctx, d, b.Deployment)
+	cur := g.deploymentOf(d, b.Deployment)
+	cands, skipped, err := g.candidates(ctx, d, cur.ID)
 	if err != nil {
 		return &queuedError{err}
 	}
 	if len(cands) == 0 {
 		return &queuedError{errQueued(d)}
+	}
+	if grouped && cands[0].ID != cur.ID {
+		// The batch leaves the deployment it was placed on: an earlier
+		// create there may have made a job whose answer was lost.
+		arn, err := g.placedJob(ctx, cur, b.JobName, b.ClientToken)
+		if err != nil {
+			return &queuedError{err}
+		}
+		if arn != "" {
+			b.JobARN, b.JobStatus, b.UpdatedAt = arn, "Submitted", g.now()
+			return g.Store.UpdateBatch(context.WithoutCancel(ctx), b)
+		}
 	}
 	var refusal error // the last permanent refusal of a deployment of the group
 	for _, c := range cands {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/batchgate/batchgate"
+	"github.com/batchgate/batchgate/internal/bedrock"
 )
 
 // A model group is the deployments that share a model_name (LiteLLM's
@@ -168,6 +169,35 @@ func (g *Gateway) stagedKey(f *batchgate.File, key string, d *Deployment) string
 		return key
 	}
 	return d.InputPrefix + strings.TrimPrefix(key, g.Group(d.Name())[0].InputPrefix)
+}
+
+// placedJob looks on cur, the deployment a batch was placed on, for its
+// job of name made by an earlier create whose answer was lost, before the
+// batch leaves cur: a client token does not carry across deployments. It
+// returns the job's ARN, "" when cur has none. An error is cur's not
+// answering: the batch waits rather than risk a second job. Without
+// permission to list, it cannot tell, and says so in the log (as adoptJob).
+func (g *Gateway) placedJob(ctx context.Context, cur *Deployment, name, token string) (string, error) {
+	f, ok := cur.Jobs.(JobFinder)
+	if !ok {
+		return "", nil
+	}
+	jobs, err := f.FindJobs(ctx, name)
+	if bedrock.Permanent(err) {
+		g.Log.ErrorContext(ctx, "the jobs could not be listed before the batch moved: a lost create may have left a job of this name untracked",
+			"deployment", cur.ID, "job_name", name, "err", err)
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, j := range jobs {
+		if j.Name == name && (j.ClientToken == "" || j.ClientToken == token) {
+			g.Log.InfoContext(ctx, "bedrock job adopted: its create response was lost", "deployment", cur.ID, "job_arn", j.ARN, "job_name", name)
+			return j.ARN, nil
+		}
+	}
+	return "", nil
 }
 
 // DeploymentStatus is one deployment of a model group, for

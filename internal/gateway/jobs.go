@@ -145,8 +145,20 @@ func (g *Gateway) placeJobs(ctx context.Context, d *Deployment, b *batchgate.Bat
 		return g.deploymentOf(primary, b.Deployment), nil
 	}
 	if placed := jobs[0].Deployment; placed != "" {
-		if p := g.deploymentOf(primary, placed); p.ID == placed && g.asideUntil(p).IsZero() {
-			return p, g.placeBatch(ctx, b, p)
+		if p := g.deploymentOf(primary, placed); p.ID == placed {
+			if g.asideUntil(p).IsZero() {
+				return p, g.placeBatch(ctx, b, p)
+			}
+			// Set aside: the batch moves, unless a lost create left job 0
+			// there (jobs are created in order): then it stays, and the
+			// create with the same token finds that job.
+			arn, err := g.placedJob(ctx, p, jobs[0].JobName, jobs[0].ClientToken)
+			if err != nil {
+				return nil, &queuedError{err}
+			}
+			if arn != "" {
+				return p, g.placeBatch(ctx, b, p)
+			}
 		}
 	}
 	cands, _, err := g.candidates(ctx, primary, b.Deployment)
