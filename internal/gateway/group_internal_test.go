@@ -28,8 +28,10 @@ func (l *lossyJobs) Create(_ context.Context, s bedrock.JobSpec) (string, error)
 	}
 	return "arn:aws:bedrock:us-east-1:1:model-invocation-job/" + s.Name, nil
 }
-func (l *lossyJobs) Get(context.Context, string) (*bedrock.Job, error) { return nil, errors.New("unused") }
-func (l *lossyJobs) Stop(context.Context, string) error                { return nil }
+func (l *lossyJobs) Get(context.Context, string) (*bedrock.Job, error) {
+	return nil, errors.New("unused")
+}
+func (l *lossyJobs) Stop(context.Context, string) error { return nil }
 func (l *lossyJobs) FindJobs(_ context.Context, name string) ([]bedrock.Job, error) {
 	var out []bedrock.Job
 	for _, s := range l.created {
