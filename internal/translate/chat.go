@@ -603,6 +603,32 @@ type toolIn struct {
 // output tool call with this name is always the structured response.
 const structuredOutputTool = "structured_output"
 
+// addTool checks a function tool at param path p (its name valid, not
+// batchgate's own structured-output tool, which formatParam asks for, and
+// not in seen; its parameters an object schema) and adds it to c.tools.
+func (c *chatRequest) addTool(seen map[string]bool, p, formatParam, name string, description *string, parameters json.RawMessage, strict *bool) *LineError {
+	if !validName(name) {
+		return lerrf(CodeInvalidValue, p+".name", "%s.name must be 1 to 64 letters, digits, underscores or dashes", p)
+	}
+	if name == structuredOutputTool {
+		return lerrf(CodeInvalidValue, p+".name", "the tool name %q is reserved by batchgate for %s", structuredOutputTool, formatParam)
+	}
+	if seen[name] {
+		return lerrf(CodeInvalidValue, p+".name", "tool name %q is used twice", name)
+	}
+	seen[name] = true
+	schema, lerr := objectSchema(parameters, p+".parameters")
+	if lerr != nil {
+		return lerr
+	}
+	tl := tool{Name: name, Parameters: schema, Strict: strict != nil && *strict}
+	if description != nil {
+		tl.Description = *description
+	}
+	c.tools = append(c.tools, tl)
+	return nil
+}
+
 func (c *chatRequest) parseTools(body object, pre *bodyIn) *LineError {
 	var in []toolIn
 	if pre != nil {
@@ -625,25 +651,9 @@ func (c *chatRequest) parseTools(body object, pre *bodyIn) *LineError {
 			return lerrf(CodeMissingParameter, p+".function", "%s.function is required", p)
 		}
 		f := t.Function
-		if !validName(f.Name) {
-			return lerrf(CodeInvalidValue, p+".function.name", "%s.function.name must be 1 to 64 letters, digits, underscores or dashes", p)
-		}
-		if f.Name == structuredOutputTool {
-			return lerrf(CodeInvalidValue, p+".function.name", "the tool name %q is reserved by batchgate for response_format", structuredOutputTool)
-		}
-		if seen[f.Name] {
-			return lerrf(CodeInvalidValue, p+".function.name", "tool name %q is used twice", f.Name)
-		}
-		seen[f.Name] = true
-		schema, lerr := objectSchema(f.Parameters, p+".function.parameters")
-		if lerr != nil {
+		if lerr := c.addTool(seen, p+".function", "response_format", f.Name, f.Description, f.Parameters, f.Strict); lerr != nil {
 			return lerr
 		}
-		tl := tool{Name: f.Name, Parameters: schema, Strict: f.Strict != nil && *f.Strict}
-		if f.Description != nil {
-			tl.Description = *f.Description
-		}
-		c.tools = append(c.tools, tl)
 	}
 	if raw, ok := body.present("tool_choice"); ok {
 		tc := &toolChoice{}

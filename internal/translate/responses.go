@@ -452,26 +452,9 @@ func (c *chatRequest) parseResponsesTools(body object) *LineError {
 		}
 		seen := map[string]bool{}
 		for i, t := range in {
-			p := fmt.Sprintf("tools[%d]", i)
-			if !validName(t.Name) {
-				return lerrf(CodeInvalidValue, p+".name", "%s.name must be 1 to 64 letters, digits, underscores or dashes", p)
-			}
-			if t.Name == structuredOutputTool {
-				return lerrf(CodeInvalidValue, p+".name", "the tool name %q is reserved by batchgate for text.format", structuredOutputTool)
-			}
-			if seen[t.Name] {
-				return lerrf(CodeInvalidValue, p+".name", "tool name %q is used twice", t.Name)
-			}
-			seen[t.Name] = true
-			schema, lerr := objectSchema(t.Parameters, p+".parameters")
-			if lerr != nil {
+			if lerr := c.addTool(seen, fmt.Sprintf("tools[%d]", i), "text.format", t.Name, t.Description, t.Parameters, t.Strict); lerr != nil {
 				return lerr
 			}
-			tl := tool{Name: t.Name, Parameters: schema, Strict: t.Strict != nil && *t.Strict}
-			if t.Description != nil {
-				tl.Description = *t.Description
-			}
-			c.tools = append(c.tools, tl)
 		}
 	}
 	if raw, ok := body.present("tool_choice"); ok {
